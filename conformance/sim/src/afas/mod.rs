@@ -1,0 +1,1 @@
+//! afas simulator (being written).

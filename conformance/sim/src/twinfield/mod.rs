@@ -1,0 +1,1 @@
+//! twinfield simulator (being written).

@@ -1,0 +1,172 @@
+//! The vendors grootboek speaks to, and the catalog IDs of their quirks.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+/// A supported accounting system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Vendor {
+    /// Twinfield (Wolters Kluwer): OpenID Connect + SOAP ProcessXml.
+    Twinfield,
+    /// Exact Online: OAuth 2 with rotating refresh tokens + REST/OData v2 JSON.
+    Exact,
+    /// AFAS Profit: AfasToken + GetConnectors/UpdateConnectors JSON.
+    Afas,
+}
+
+impl Vendor {
+    /// Every vendor, in report order.
+    pub const ALL: [Vendor; 3] = [Vendor::Twinfield, Vendor::Exact, Vendor::Afas];
+
+    /// The lower-case name used in URLs, flags and reports.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Vendor::Twinfield => "twinfield",
+            Vendor::Exact => "exact",
+            Vendor::Afas => "afas",
+        }
+    }
+}
+
+impl fmt::Display for Vendor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Vendor {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "twinfield" => Ok(Vendor::Twinfield),
+            "exact" | "exact-online" | "exactonline" => Ok(Vendor::Exact),
+            "afas" | "afas-profit" => Ok(Vendor::Afas),
+            other => Err(Error::config(format!(
+                "unknown vendor `{other}` (expected twinfield, exact or afas)"
+            ))),
+        }
+    }
+}
+
+/// A catalog ID from `QUIRKS.md` (`Q01`…`Q16`, `P1`…`P5`, `T01`…`T09`), kept as its text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct QuirkId(String);
+
+impl QuirkId {
+    /// Every ID in the catalog, in catalog order.
+    pub fn catalog() -> Vec<QuirkId> {
+        let q = (1..=16).map(|n| format!("Q{n:02}"));
+        let p = (1..=5).map(|n| format!("P{n}"));
+        let t = (1..=9).map(|n| format!("T{n:02}"));
+        q.chain(p).chain(t).map(QuirkId).collect()
+    }
+
+    /// The ID's text (`Q01`).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for QuirkId {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let upper = s.trim().to_ascii_uppercase();
+        if Self::catalog().iter().any(|q| q.0 == upper) {
+            Ok(QuirkId(upper))
+        } else {
+            Err(Error::config(format!(
+                "`{s}` is not a catalog ID (Q01–Q16, P1–P5, T01–T09)"
+            )))
+        }
+    }
+}
+
+impl TryFrom<String> for QuirkId {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<QuirkId> for String {
+    fn from(q: QuirkId) -> String {
+        q.0
+    }
+}
+
+impl fmt::Display for QuirkId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Which quirk defences an adapter runs. All are on by default; the conformance suite turns one
+/// off (`--without-defence ID`) to show what it protects against. Never turn one off in production.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Defences {
+    disabled: BTreeSet<QuirkId>,
+}
+
+impl Defences {
+    /// Every defence on.
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// Every defence on except the given IDs.
+    pub fn without(ids: impl IntoIterator<Item = QuirkId>) -> Self {
+        Self {
+            disabled: ids.into_iter().collect(),
+        }
+    }
+
+    /// Whether the defence for `id` (e.g. `"Q01"`) is on.
+    pub fn is_on(&self, id: &str) -> bool {
+        !self
+            .disabled
+            .iter()
+            .any(|q| q.as_str().eq_ignore_ascii_case(id))
+    }
+
+    /// The IDs whose defence is off.
+    pub fn disabled(&self) -> impl Iterator<Item = &QuirkId> {
+        self.disabled.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_has_thirty_ids() {
+        let c = QuirkId::catalog();
+        assert_eq!(c.len(), 30);
+        assert_eq!(c[0].as_str(), "Q01");
+        assert_eq!(c[16].as_str(), "P1");
+        assert_eq!(c[29].as_str(), "T09");
+        assert!("q7".parse::<QuirkId>().is_err());
+        assert_eq!("q07".parse::<QuirkId>().unwrap().as_str(), "Q07");
+    }
+
+    #[test]
+    fn defences_are_on_unless_disabled() {
+        let d = Defences::without(["Q01".parse().unwrap()]);
+        assert!(!d.is_on("Q01"));
+        assert!(d.is_on("Q02"));
+        assert!(Defences::all().is_on("Q01"));
+    }
+
+    #[test]
+    fn vendors_parse() {
+        assert_eq!("Exact".parse::<Vendor>().unwrap(), Vendor::Exact);
+        assert!("snelstart".parse::<Vendor>().is_err());
+    }
+}
