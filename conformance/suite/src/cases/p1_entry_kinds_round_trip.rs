@@ -1,0 +1,141 @@
+//! P1: an entry of each kind round-trips its kind, VAT code and VAT percentage exactly.
+
+use async_trait::async_trait;
+use grootboek_core::{Capabilities, DocumentKind, PostedDocument, Vendor};
+use rust_decimal::Decimal;
+
+use crate::case::{Applicability, Case, CaseResult};
+use crate::cases::docs::{credit_note, invoice};
+use crate::ensure;
+use crate::harness::Harness;
+
+/// The case.
+pub struct P1;
+
+/// Post the five pre-flight entries (invoice, credit note, EU ICP, EU non-ICP, third country) and
+/// return them as posted. Shared with P2.
+pub async fn post_test_entries(
+    h: &dyn Harness,
+) -> Result<Vec<PostedDocument>, crate::case::Failure> {
+    let (fx, ledger) = (h.fixture(), h.ledger());
+    let net = Decimal::new(25_000, 2);
+    let mut out = Vec::new();
+    out.push(
+        ledger
+            .create_invoice(&invoice(
+                fx,
+                &fx.domestic_customer,
+                "GBTEST-P1-INV",
+                Some(&fx.vat_high),
+                fx.vat_high.rate,
+                net,
+            ))
+            .await?,
+    );
+    out.push(
+        ledger
+            .create_credit_note(&credit_note(
+                fx,
+                &fx.domestic_customer,
+                "GBTEST-P1-CN",
+                &fx.vat_high,
+                net,
+            ))
+            .await?,
+    );
+    out.push(
+        ledger
+            .create_invoice(&invoice(
+                fx,
+                &fx.icp_customer,
+                "GBTEST-P1-ICP",
+                Some(&fx.vat_icp),
+                fx.vat_icp.rate,
+                net,
+            ))
+            .await?,
+    );
+    out.push(
+        ledger
+            .create_invoice(&invoice(
+                fx,
+                &fx.icp_customer,
+                "GBTEST-P1-EU",
+                Some(&fx.vat_high),
+                fx.vat_high.rate,
+                net,
+            ))
+            .await?,
+    );
+    out.push(
+        ledger
+            .create_invoice(&invoice(
+                fx,
+                &fx.export_customer,
+                "GBTEST-P1-EXP",
+                Some(&fx.vat_export),
+                fx.vat_export.rate,
+                net,
+            ))
+            .await?,
+    );
+    Ok(out)
+}
+
+#[async_trait]
+impl Case for P1 {
+    fn id(&self) -> &'static str {
+        "P1"
+    }
+    fn title(&self) -> &'static str {
+        "pre-flight: invoice, credit note, EU ICP, EU non-ICP and export entries round-trip kind, VAT code and rate"
+    }
+    fn applies(&self, _vendor: Vendor, caps: &Capabilities) -> Applicability {
+        if caps.invoice_write && caps.credit_note_write {
+            Applicability::Applies
+        } else {
+            Applicability::NotApplicable("the adapter cannot post invoices and credit notes".into())
+        }
+    }
+    async fn run(&self, h: &dyn Harness) -> CaseResult {
+        let ledger = h.ledger();
+        for posted in post_test_entries(h).await? {
+            let back = match posted.document.kind {
+                DocumentKind::Invoice => ledger.get_invoice(&posted.id).await?,
+                DocumentKind::CreditNote => ledger.get_credit_note(&posted.id).await?,
+            };
+            let r = &posted.document.reference;
+            ensure!(
+                back.document.kind == posted.document.kind,
+                "{r}: kind {} read back as {}",
+                posted.document.kind,
+                back.document.kind
+            );
+            for (i, (w, b)) in posted
+                .document
+                .lines
+                .iter()
+                .zip(&back.document.lines)
+                .enumerate()
+            {
+                ensure!(
+                    w.vat_code == b.vat_code,
+                    "{r} line {i}: VAT code {:?} read back as {:?}",
+                    w.vat_code,
+                    b.vat_code
+                );
+                ensure!(
+                    w.vat_rate == b.vat_rate,
+                    "{r} line {i}: VAT rate {} read back as {}",
+                    w.vat_rate,
+                    b.vat_rate
+                );
+            }
+            ensure!(
+                back.document.lines.len() == posted.document.lines.len(),
+                "{r}: line count changed"
+            );
+        }
+        Ok(())
+    }
+}
