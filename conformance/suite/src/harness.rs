@@ -93,6 +93,12 @@ pub trait Harness: Send + Sync {
     /// Turn a simulator quirk switch on or off; false when the simulator has no such switch.
     fn set_quirk(&self, id: &str, on: bool) -> bool;
 
+    /// Make the adapter's next writes happen at `instant`, for adapters that date documents from
+    /// the moment of writing (Q14). Returns false when the adapter takes document dates as given.
+    fn set_write_instant(&self, _instant: chrono::DateTime<chrono::Utc>) -> bool {
+        false
+    }
+
     /// The concrete harness, for cases about one vendor's own behaviour.
     fn as_any(&self) -> &dyn Any;
 }

@@ -26,6 +26,7 @@ pub mod cases;
 pub mod harness;
 pub mod report;
 pub mod runner;
+pub mod vendors;
 
 use std::sync::Arc;
 
@@ -33,5 +34,13 @@ use harness::VendorBinding;
 
 /// The adapters compiled into this build, each wired to its simulator.
 pub fn bindings() -> Vec<Arc<dyn VendorBinding>> {
-    Vec::new()
+    let bindings: Vec<Arc<dyn VendorBinding>> = vec![
+        #[cfg(feature = "twinfield")]
+        Arc::new(vendors::twinfield::TwinfieldBinding),
+        #[cfg(feature = "exact")]
+        Arc::new(vendors::exact::ExactBinding),
+        #[cfg(feature = "afas")]
+        Arc::new(vendors::afas::AfasBinding),
+    ];
+    bindings
 }

@@ -8,6 +8,7 @@ mod p5_duplicate_customer;
 mod q01_update_by_identity;
 mod q02_icp_without_vat_code;
 mod q03_vat_code_of_target_administration;
+mod q05_deep_listing;
 mod q06_open_from_amounts;
 mod q07_journals_follow_pages;
 mod q09_clear_field;
@@ -25,6 +26,7 @@ pub fn all() -> Vec<Arc<dyn Case>> {
         Arc::new(q01_update_by_identity::Q01),
         Arc::new(q02_icp_without_vat_code::Q02),
         Arc::new(q03_vat_code_of_target_administration::Q03),
+        Arc::new(q05_deep_listing::Q05),
         Arc::new(q06_open_from_amounts::Q06),
         Arc::new(q07_journals_follow_pages::Q07),
         Arc::new(q09_clear_field::Q09),

@@ -17,7 +17,7 @@ impl Case for Q10 {
         "Q10"
     }
     fn title(&self) -> &'static str {
-        "a customer with open items totalling 1,234.56 reports 1,234.56"
+        "a customer balance is the exact sum of its open items (1,234.56 seeded), to the cent"
     }
     fn applies(&self, _vendor: Vendor, caps: &Capabilities) -> Applicability {
         if caps.customer_balance && caps.open_items {
@@ -37,13 +37,31 @@ impl Case for Q10 {
         };
         h.seed_open_items(&[item("Q10-A", 100_000), item("Q10-B", 23_456)])
             .await?;
-        let balance = h
-            .ledger()
+        let ledger = h.ledger();
+        // The customer may already have items; the exact balance is the sum of its open amounts.
+        let items = ledger.all_open_items(&fx.administration).await?;
+        let mine: Vec<_> = items
+            .iter()
+            .filter(|i| i.relation.trim() == fx.domestic_customer)
+            .collect();
+        for (r, cents) in [("Q10-A", 100_000), ("Q10-B", 23_456)] {
+            ensure!(
+                mine.iter()
+                    .any(|i| i.reference == r && i.open_amount.amount == Decimal::new(cents, 2)),
+                "seeded item {r} is missing from the customer's open items"
+            );
+        }
+        let expected: Decimal = mine.iter().map(|i| i.open_amount.amount).sum();
+        ensure!(
+            !expected.fract().is_zero(),
+            "the expected balance {expected} has no cents, so rounding could not be seen"
+        );
+        let balance = ledger
             .customer_balance(&fx.administration, &fx.domestic_customer)
             .await?;
         ensure!(
-            balance.amount == Decimal::new(123_456, 2),
-            "balance {} instead of 1234.56",
+            balance.amount == expected,
+            "balance {} instead of {expected} (the sum of the open items, which include 1234.56 seeded)",
             balance.amount
         );
         Ok(())

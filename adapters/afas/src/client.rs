@@ -1,0 +1,706 @@
+//! HTTP to AFAS Profit: GetConnector reads and UpdateConnector writes, with the concurrency cap,
+//! retry of temporary failures, a response size cap, a request counter, and the mapping of
+//! AFAS's errors (`externalMessage`, `errorNumber`, `profitLogReference`) into the core [`Error`].
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use grootboek_core::runtime::retry::retry_without_check;
+use grootboek_core::runtime::{Budget, Charge, RetryPolicy};
+use grootboek_core::{Error, ErrorKind, Result, Vendor, VendorError, WriteOutcome};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use url::Url;
+
+use crate::auth::authorization_header;
+use crate::config::AfasConfig;
+use crate::wire::json::parse_lenient;
+use crate::wire::row::Row;
+
+/// Longest query string AFAS accepts (longer answers 404).
+pub const MAX_QUERY_CHARS: usize = 2049;
+
+/// A GetConnector filter operator (`operatortypes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `=` (1).
+    Eq = 1,
+    /// `>=` (2).
+    Ge = 2,
+    /// `>` (4).
+    Gt = 4,
+}
+
+/// One `field op value` condition; conditions of a query are ANDed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    /// The GetConnector field id.
+    pub field: String,
+    /// The operator.
+    pub op: Op,
+    /// The value, as text.
+    pub value: String,
+}
+
+impl Filter {
+    /// `field = value`.
+    pub fn eq(field: &str, value: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            op: Op::Eq,
+            value: value.into(),
+        }
+    }
+    /// `field >= value`.
+    pub fn ge(field: &str, value: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            op: Op::Ge,
+            value: value.into(),
+        }
+    }
+    /// `field > value`.
+    pub fn gt(field: &str, value: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            op: Op::Gt,
+            value: value.into(),
+        }
+    }
+}
+
+/// A GetConnector request: filters (AND), order, skip and take.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GetQuery {
+    /// Conditions, ANDed.
+    pub filters: Vec<Filter>,
+    /// Field ids to order by, ascending.
+    pub order_by: Vec<String>,
+    /// Rows to skip.
+    pub skip: u64,
+    /// Rows to take.
+    pub take: u64,
+}
+
+impl GetQuery {
+    fn to_pairs(&self) -> Result<Vec<(&'static str, String)>> {
+        let mut pairs = vec![
+            ("skip", self.skip.to_string()),
+            ("take", self.take.to_string()),
+        ];
+        if !self.order_by.is_empty() {
+            pairs.push(("orderbyfieldids", self.order_by.join(",")));
+        }
+        if !self.filters.is_empty() {
+            for f in &self.filters {
+                if f.value.contains([',', ';']) || f.field.contains([',', ';']) {
+                    return Err(Error::validation(format!(
+                        "AFAS filters cannot carry `,` or `;` (they separate conditions): `{}`",
+                        f.value
+                    )));
+                }
+            }
+            let join = |g: &dyn Fn(&Filter) -> String| {
+                self.filters.iter().map(g).collect::<Vec<_>>().join(",")
+            };
+            pairs.push(("filterfieldids", join(&|f| f.field.clone())));
+            pairs.push(("filtervalues", join(&|f| f.value.clone())));
+            pairs.push(("operatortypes", join(&|f| (f.op as u8).to_string())));
+        }
+        Ok(pairs)
+    }
+}
+
+/// One GetConnector answer.
+#[derive(Debug, Clone, Default)]
+pub struct GetPage {
+    /// The rows.
+    pub rows: Vec<Row>,
+}
+
+/// The HTTP client of one AFAS connection.
+pub struct AfasClient {
+    http: reqwest::Client,
+    base: Url,
+    budget: Arc<dyn Budget>,
+    charges: Vec<Charge>,
+    retry: RetryPolicy,
+    max_body: usize,
+    requests: AtomicU64,
+}
+
+impl std::fmt::Debug for AfasClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AfasClient")
+            .field("base", &self.base.as_str())
+            .field("requests", &self.requests.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+fn afas_error(kind: ErrorKind, message: impl Into<String>) -> Error {
+    Error::new(kind, message).with_vendor(Vendor::Afas)
+}
+
+/// What went wrong on the wire, before it becomes an [`Error`].
+enum Failure {
+    /// The request never left (connection refused, DNS): safe to repeat.
+    NotSent(String),
+    /// Sent, but no (complete) answer: a write may or may not have landed.
+    Lost(String),
+    /// AFAS answered with an error status.
+    Status {
+        status: StatusCode,
+        retry_after: Option<Duration>,
+        vendor: VendorError,
+    },
+}
+
+impl AfasClient {
+    /// A client for the configured connection.
+    pub fn new(config: &AfasConfig) -> Result<Self> {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, authorization_header(config.token())?);
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        if let Some(lang) = &config.accept_language {
+            let v = HeaderValue::from_str(lang)
+                .map_err(|_| Error::config(format!("bad Accept-Language `{lang}`")))?;
+            headers.insert("Accept-Language", v);
+        }
+        if let Some(id) = &config.integration_id {
+            let v = HeaderValue::from_str(id)
+                .map_err(|_| Error::config(format!("bad IntegrationId `{id}`")))?;
+            headers.insert("IntegrationId", v);
+        }
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(15)))
+            .build()
+            .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self {
+            http,
+            base: config.resolved_base_url()?,
+            budget: config.budget.clone(),
+            charges: config.charges(),
+            retry: config.retry,
+            max_body: config.max_response_bytes,
+            requests: AtomicU64::new(0),
+        })
+    }
+
+    /// HTTP requests sent so far (every attempt counts).
+    pub fn request_count(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Set the request counter back to zero.
+    pub fn reset_request_count(&self) {
+        self.requests.store(0, Ordering::Relaxed);
+    }
+
+    fn url(&self, segments: &[&str]) -> Result<Url> {
+        let mut url = self.base.clone();
+        {
+            let mut s = url
+                .path_segments_mut()
+                .map_err(|_| Error::config("the AFAS base URL cannot carry a path"))?;
+            s.pop_if_empty();
+            for seg in segments {
+                s.push(seg);
+            }
+        }
+        Ok(url)
+    }
+
+    /// Read one page of a GetConnector. Temporary failures are retried.
+    pub async fn get(&self, connector: &str, query: &GetQuery) -> Result<GetPage> {
+        let mut url = self.url(&["connectors", connector])?;
+        {
+            let pairs = query.to_pairs()?;
+            let mut q = url.query_pairs_mut();
+            for (k, v) in &pairs {
+                q.append_pair(k, v);
+            }
+        }
+        if url.query().map_or(0, str::len) + 1 > MAX_QUERY_CHARS {
+            return Err(afas_error(
+                ErrorKind::Validation,
+                format!(
+                    "the query for {connector} is longer than AFAS's {MAX_QUERY_CHARS} characters"
+                ),
+            ));
+        }
+        let body = retry_without_check(&self.retry, || {
+            self.attempt(Method::GET, url.clone(), None, false)
+        })
+        .await?;
+        let v = parse_lenient(&body).map_err(|e| e.with_vendor(Vendor::Afas))?;
+        let rows = match v.get("rows") {
+            Some(Value::Array(rows)) => rows
+                .iter()
+                .map(|r| match r {
+                    Value::Object(m) => Ok(Row(m.clone())),
+                    _ => Err(afas_error(
+                        ErrorKind::Protocol,
+                        format!("{connector}: a row is not an object"),
+                    )),
+                })
+                .collect::<Result<Vec<_>>>()?,
+            Some(Value::Null) | None => {
+                return Err(afas_error(
+                    ErrorKind::Protocol,
+                    format!("{connector}: the answer has no `rows`"),
+                ))
+            }
+            Some(_) => {
+                return Err(afas_error(
+                    ErrorKind::Protocol,
+                    format!("{connector}: `rows` is not a list"),
+                ))
+            }
+        };
+        Ok(GetPage { rows })
+    }
+
+    /// Send an UpdateConnector request (POST inserts, PUT updates) once. A timeout or a lost
+    /// answer comes back as an error with [`WriteOutcome::Uncertain`]: the caller retries through
+    /// [`grootboek_core::runtime::retry()`] with a check that looks the entry up first.
+    pub async fn update(&self, method: Method, connector: &str, body: &Value) -> Result<Value> {
+        let url = self.url(&["connectors", connector])?;
+        let text = serde_json::to_string(body)
+            .map_err(|e| Error::protocol(format!("cannot serialise the request: {e}")))?;
+        let answer = self.attempt(method, url, Some(text), true).await?;
+        if answer.trim().is_empty() {
+            return Ok(Value::Null);
+        }
+        parse_lenient(&answer).map_err(|e| {
+            e.with_vendor(Vendor::Afas)
+                .with_outcome(WriteOutcome::Applied)
+        })
+    }
+
+    /// One attempt: take a budget slot, send, map failures to core errors; a 429/503 with a
+    /// `retry_after` pauses the budget so every worker waits.
+    async fn attempt(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<String>,
+        write: bool,
+    ) -> Result<String> {
+        let result = {
+            let _permit = self.budget.acquire(&self.charges).await?;
+            self.send(method, url, body).await
+        };
+        match result {
+            Ok(text) => Ok(text),
+            Err(f) => {
+                if let Failure::Status {
+                    status,
+                    retry_after: Some(wait),
+                    ..
+                } = &f
+                {
+                    if matches!(status.as_u16(), 429 | 503) && *wait <= self.retry.max_retry_after {
+                        let _ = self.budget.pause_charges(&self.charges, *wait).await;
+                    }
+                }
+                Err(self.to_error(f, write))
+            }
+        }
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<String>,
+    ) -> std::result::Result<String, Failure> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let mut req = self.http.request(method.clone(), url.clone());
+        if let Some(b) = body {
+            req = req
+                .header(CONTENT_TYPE, "application/json;charset=utf-8")
+                .body(b);
+        }
+        tracing::debug!(%method, path = url.path(), "afas request");
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) if e.is_connect() => return Err(Failure::NotSent(e.without_url().to_string())),
+            Err(e) => return Err(Failure::Lost(e.without_url().to_string())),
+        };
+        let status = resp.status();
+        let retry_after_header = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let profit_error = resp
+            .headers()
+            .get("X-PROFIT-ERROR")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(v.trim())
+                    .ok()
+            })
+            .and_then(|b| String::from_utf8(b).ok());
+        let text = self.read_body(resp).await?;
+        if status.is_success() {
+            return Ok(text);
+        }
+        let (vendor, body_retry_after) = parse_error_body(status, &text, profit_error);
+        Err(Failure::Status {
+            status,
+            retry_after: body_retry_after.or(retry_after_header),
+            vendor,
+        })
+    }
+
+    async fn read_body(&self, mut resp: reqwest::Response) -> std::result::Result<String, Failure> {
+        let mut buf: Vec<u8> = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if buf.len() + chunk.len() > self.max_body {
+                        return Err(Failure::Status {
+                            status: StatusCode::PAYLOAD_TOO_LARGE,
+                            retry_after: None,
+                            vendor: VendorError {
+                                message: Some(format!(
+                                    "response larger than {} bytes",
+                                    self.max_body
+                                )),
+                                ..Default::default()
+                            },
+                        });
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Err(Failure::Lost(e.without_url().to_string())),
+            }
+        }
+        Ok(String::from_utf8_lossy(&buf).into_owned())
+    }
+
+    fn to_error(&self, failure: Failure, write: bool) -> Error {
+        match failure {
+            Failure::NotSent(m) => afas_error(
+                ErrorKind::Unavailable,
+                format!("AFAS cannot be reached: {m}"),
+            ),
+            Failure::Lost(m) => {
+                let e = afas_error(ErrorKind::Unavailable, format!("no answer from AFAS: {m}"));
+                if write {
+                    e.with_outcome(WriteOutcome::Uncertain)
+                } else {
+                    e
+                }
+            }
+            Failure::Status {
+                status,
+                retry_after,
+                vendor,
+            } => status_error(status, retry_after, vendor, write),
+        }
+    }
+}
+
+/// Read AFAS's error body: `{"externalMessage","errorNumber","profitLogReference"}`, the 503
+/// maintenance body `{"error":{"code","message"},"retry_after"}`, `{"message"}`, or the
+/// base64 `X-PROFIT-ERROR` header.
+fn parse_error_body(
+    status: StatusCode,
+    text: &str,
+    header: Option<String>,
+) -> (VendorError, Option<Duration>) {
+    let mut ve = VendorError {
+        code: Some(status.as_u16().to_string()),
+        ..Default::default()
+    };
+    let mut retry_after = None;
+    let v = parse_lenient(text).ok();
+    let as_text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    };
+    if let Some(Value::Object(m)) = &v {
+        if let Some(msg) = m.get("externalMessage").and_then(as_text) {
+            ve.message = Some(msg);
+        }
+        if let Some(n) = m.get("errorNumber").and_then(as_text) {
+            ve.code = Some(n);
+        }
+        if let Some(r) = m.get("profitLogReference").and_then(as_text) {
+            ve.reference = Some(r);
+        }
+        if ve.message.is_none() {
+            if let Some(msg) = m.get("message").and_then(as_text) {
+                ve.message = Some(msg);
+            }
+        }
+        if let Some(Value::Object(err)) = m.get("error") {
+            let pick = |v: &Value| match v {
+                Value::Object(o) => o.get("example").and_then(as_text),
+                other => as_text(other),
+            };
+            if ve.message.is_none() {
+                ve.message = err.get("message").and_then(pick);
+            }
+        }
+        retry_after = m
+            .get("retry_after")
+            .and_then(as_text)
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(|s| Duration::from_secs(s.min(86_400.0) as u64));
+    }
+    if ve.message.is_none() {
+        ve.message = header.or_else(|| {
+            let t = text.trim();
+            (!t.is_empty()).then(|| t.chars().take(500).collect())
+        });
+    }
+    (ve, retry_after)
+}
+
+fn contains_any(haystack: &str, needles: &[&str]) -> bool {
+    let h = haystack.to_lowercase();
+    needles.iter().any(|n| h.contains(n))
+}
+
+fn status_error(
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    vendor: VendorError,
+    write: bool,
+) -> Error {
+    let msg = vendor.message.clone().unwrap_or_default();
+    let s = status.as_u16();
+    let (kind, text, outcome) = match s {
+        400 => (
+            ErrorKind::Validation,
+            "AFAS refused the request".to_string(),
+            WriteOutcome::NotApplied,
+        ),
+        401 => (
+            ErrorKind::Unauthenticated,
+            "AFAS did not accept the token".into(),
+            WriteOutcome::NotApplied,
+        ),
+        403 => (
+            ErrorKind::PermissionDenied,
+            "AFAS refused access (IP restriction on the App Connector?)".into(),
+            WriteOutcome::NotApplied,
+        ),
+        404 => (
+            ErrorKind::NotFound,
+            "AFAS does not know this URL (connector name, or query too long)".into(),
+            WriteOutcome::NotApplied,
+        ),
+        413 => (
+            ErrorKind::Validation,
+            "the request is too large for AFAS".into(),
+            WriteOutcome::NotApplied,
+        ),
+        429 => (
+            ErrorKind::RateLimited { retry_after },
+            "AFAS asked to slow down".into(),
+            WriteOutcome::NotApplied,
+        ),
+        // AFAS answers 503 with `retry_after` for maintenance and when more than 8 calls are in
+        // flight: both mean "wait that long", which is what `RateLimited` carries to the retry.
+        503 => match retry_after {
+            Some(w) => (
+                ErrorKind::RateLimited {
+                    retry_after: Some(w),
+                },
+                format!("AFAS is unavailable; retry after {} s", w.as_secs()),
+                WriteOutcome::NotApplied,
+            ),
+            None => (
+                ErrorKind::Unavailable,
+                "AFAS is unavailable".into(),
+                WriteOutcome::NotApplied,
+            ),
+        },
+        500 if contains_any(
+            &msg,
+            &[
+                "niet ondersteund",
+                "not supported",
+                "niet geautoriseerd",
+                "not authorized",
+            ],
+        ) =>
+        {
+            (
+                ErrorKind::PermissionDenied,
+                "the connector is not in the App Connector or the user may not use it".into(),
+                WriteOutcome::NotApplied,
+            )
+        }
+        500 if contains_any(&msg, &["vergrendeld", "locked"]) => (
+            ErrorKind::Unavailable,
+            "AFAS is busy (the booking layout is locked); try again later".into(),
+            WriteOutcome::NotApplied,
+        ),
+        500 if contains_any(&msg, &["maximale tijdsduur", "maximum duration"]) => (
+            ErrorKind::Unavailable,
+            "AFAS timed out on its side".into(),
+            if write {
+                WriteOutcome::Uncertain
+            } else {
+                WriteOutcome::NotApplied
+            },
+        ),
+        500 if write => (
+            ErrorKind::Validation,
+            "AFAS refused the write".into(),
+            WriteOutcome::NotApplied,
+        ),
+        500 => (
+            ErrorKind::Protocol,
+            "AFAS could not answer the read".into(),
+            WriteOutcome::NotApplied,
+        ),
+        502 | 504 => (
+            ErrorKind::Unavailable,
+            "no answer from AFAS (gateway)".into(),
+            if write {
+                WriteOutcome::Uncertain
+            } else {
+                WriteOutcome::NotApplied
+            },
+        ),
+        _ => (
+            if s >= 500 {
+                ErrorKind::Unavailable
+            } else {
+                ErrorKind::Protocol
+            },
+            format!("AFAS answered HTTP {s}"),
+            WriteOutcome::NotApplied,
+        ),
+    };
+    let full = if msg.is_empty() {
+        text
+    } else {
+        format!("{text}: {msg}")
+    };
+    let retryable = matches!(s, 429 | 503 | 502 | 504)
+        || (s == 500
+            && contains_any(
+                &msg,
+                &[
+                    "vergrendeld",
+                    "locked",
+                    "maximale tijdsduur",
+                    "maximum duration",
+                ],
+            ));
+    afas_error(kind, full)
+        .with_vendor_error(vendor)
+        .with_outcome(outcome)
+        .with_retryable(retryable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_body_keeps_message_number_and_log_reference() {
+        let body = r#"{"externalMessage": "The entered value for 'Employee' does not exist.","errorNumber": -2147220469,"profitLogReference": "B8213AF1C3C54E579686406A8DE71C6C"}"#;
+        let (ve, ra) = parse_error_body(StatusCode::INTERNAL_SERVER_ERROR, body, None);
+        assert_eq!(ve.code.as_deref(), Some("-2147220469"));
+        assert_eq!(
+            ve.reference.as_deref(),
+            Some("B8213AF1C3C54E579686406A8DE71C6C")
+        );
+        assert!(ve
+            .message
+            .as_deref()
+            .unwrap_or("")
+            .contains("does not exist"));
+        assert_eq!(ra, None);
+        let e = status_error(StatusCode::INTERNAL_SERVER_ERROR, None, ve, true);
+        assert_eq!(e.kind(), &ErrorKind::Validation);
+        assert_eq!(e.outcome(), WriteOutcome::NotApplied);
+        assert!(e.to_string().contains("does not exist"));
+    }
+
+    #[test]
+    fn maintenance_503_carries_retry_after_in_either_shape() {
+        let documented = r#"{"error": {"code": {"example": "503"}, "message": {"example": "Service temporarily unavailable due to scheduled maintenance."}}, "retry_after": 7200}"#;
+        let (ve, ra) = parse_error_body(StatusCode::SERVICE_UNAVAILABLE, documented, None);
+        assert_eq!(ra, Some(Duration::from_secs(7200)));
+        assert!(ve.message.unwrap_or_default().contains("maintenance"));
+        let plain = r#"{"error":{"code":"503","message":"down"},"retry_after":3}"#;
+        let (ve, ra) = parse_error_body(StatusCode::SERVICE_UNAVAILABLE, plain, None);
+        assert_eq!(ra, Some(Duration::from_secs(3)));
+        assert_eq!(ve.message.as_deref(), Some("down"));
+        let e = status_error(StatusCode::SERVICE_UNAVAILABLE, ra, ve, false);
+        assert!(e.is_retryable());
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
+    }
+
+    #[test]
+    fn other_shapes_and_garbage() {
+        let (ve, _) = parse_error_body(
+            StatusCode::BAD_REQUEST,
+            r#"{"message":"Invalid json"}"#,
+            None,
+        );
+        assert_eq!(ve.message.as_deref(), Some("Invalid json"));
+        let (ve, _) = parse_error_body(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "<html>",
+            Some("from header".into()),
+        );
+        assert_eq!(ve.message.as_deref(), Some("from header"));
+        let e = status_error(
+            StatusCode::UNAUTHORIZED,
+            None,
+            VendorError::default(),
+            false,
+        );
+        assert_eq!(e.kind(), &ErrorKind::Unauthenticated);
+        assert!(!e.is_retryable());
+        let locked = VendorError {
+            message: Some("De boekingslayout is vergrendeld".into()),
+            ..Default::default()
+        };
+        let e = status_error(StatusCode::INTERNAL_SERVER_ERROR, None, locked, true);
+        assert_eq!(e.kind(), &ErrorKind::Unavailable);
+        assert_eq!(e.outcome(), WriteOutcome::NotApplied);
+        assert!(e.is_retryable());
+    }
+
+    #[test]
+    fn queries_encode_filters_and_refuse_separators() {
+        let q = GetQuery {
+            filters: vec![Filter::eq("UnitId", "1"), Filter::ge("InvoiceNr", "F-10")],
+            order_by: vec!["InvoiceNr".into(), "DebtorId".into()],
+            skip: 1,
+            take: 1000,
+        };
+        let pairs = q.to_pairs().unwrap();
+        assert!(pairs.contains(&("filterfieldids", "UnitId,InvoiceNr".into())));
+        assert!(pairs.contains(&("filtervalues", "1,F-10".into())));
+        assert!(pairs.contains(&("operatortypes", "1,2".into())));
+        assert!(pairs.contains(&("orderbyfieldids", "InvoiceNr,DebtorId".into())));
+        let bad = GetQuery {
+            filters: vec![Filter::eq("DebtorId", "a,b")],
+            ..Default::default()
+        };
+        assert!(bad.to_pairs().is_err());
+    }
+}

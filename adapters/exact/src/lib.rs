@@ -1,0 +1,72 @@
+//! # grootboek-exact
+//!
+//! The Exact Online adapter of grootboek: OAuth 2 with rotating refresh tokens through a shared
+//! token broker, and the REST API in OData v2 verbose JSON, behind the core [`Ledger`] traits.
+//!
+//! ```no_run
+//! # async fn demo() -> grootboek_core::Result<()> {
+//! use grootboek_core::Ledger;
+//! let config = grootboek_exact::ExactConfig::from_env()?;
+//! let ledger = grootboek_exact::connect(config).await?;
+//! let journals = ledger.all_journals("4133185").await?;
+//! # let _ = journals; Ok(()) }
+//! ```
+//!
+//! ## Model mapping
+//!
+//! | core | Exact |
+//! |---|---|
+//! | administration | division number (`/api/v1/{division}/…`) |
+//! | journal | `financial/Journals.Code` |
+//! | `EntryId` | vendor `exact`, administration = division, journal code, key = `EntryID` GUID |
+//! | invoice / credit note | `salesentry/SalesEntries` `Type` 20 / 21 (credit-note amounts negative on the wire, positive in the core) |
+//! | VAT rate 21 | `VATPercentage` 0.21 |
+//! | customer code `8` | `crm/Accounts.Code` `"                 8"` (18 characters, right-aligned) |
+//! | document date | `/Date(ms)/` at midnight UTC (other instants through Europe/Amsterdam) on read, `YYYY-MM-DDT00:00:00` on write |
+//! | open item | `read/financial/ReceivablesList` (open amount from cash) |
+//!
+//! ## Quirk defences
+//!
+//! Every defence is on by default and can be switched off by its catalog ID
+//! ([`grootboek_core::Defences::without`], `GROOTBOEK_EXACT_WITHOUT_DEFENCES`) so the
+//! conformance suite can show what it prevents. Never turn one off in production.
+//!
+//! | ID | quirk | defence | switched off |
+//! |---|---|---|---|
+//! | Q01 | an update addressed by reference lands on the sibling with the lowest `EntryNumber` | resolve the entry by `EntryID` first, `PUT SalesEntries(guid'…')` with `Type` and `Journal` always, read back and verify the same `EntryID`, `Type` and `Journal` | `PUT SalesEntries?$filter=YourRef eq '…'` without `Type`/`Journal` |
+//! | Q02 | a zero-rate ICP line without VAT code is booked without code | core validation before the wire (administration country, customer country, the division's VAT codes), read-back of every line's code | no validation |
+//! | Q04 | rotating refresh tokens: a second refresher kills the chain | every refresh through the token broker (memory or Redis lock + fencing), never before 570 s | each ledger refreshes its own copy without a lock, like two naive processes |
+//! | Q07 | pages of 60 rows | follow `__next` to the end | stop after the first page |
+//! | Q08 | a URL without division answers 401 | typed URLs that cannot lack the division; a 401 is treated as expiry only after `current/Me` shows the token is dead | refresh on every 401 |
+//! | Q13 | `Status eq 1` omits the grace period | no status filter; state derived from start, end and cancellation dates | filter `Status eq 1`, every row assumed active |
+//! | Q15 | creating an existing code | `create_dimension` reads first and refuses with `AlreadyExists`; overwriting is the explicit `upsert_dimension` | blind POST |
+//! | Q16 | webhooks arrive before the entity is readable | verify `HashCode`, then fetch with bounded, doubling retries until readable or the deadline | one fetch |
+//! | T01 | `expires_in` as a string, 10-minute tokens | `expires_in` read as string or number; refresh ahead of expiry | — |
+//! | T04 | a dead grant | `ReconsentRequired`, never retried | — |
+//! | T05 | 60 a minute, 5,000 a day per division | the shared limiter per division, fed by `X-RateLimit-*`; a 429 pauses every worker on the bucket | — |
+
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod capabilities;
+mod client;
+pub mod config;
+mod ledger;
+pub mod mapping;
+pub mod model;
+pub mod odata;
+pub mod urls;
+pub mod webhooks;
+
+pub use auth::{parse_redirect, Consent, ExactOAuth, ExactTokenResponse};
+pub use client::Stats;
+pub use config::{Budgets, ExactConfig, Region, Retry, TokenStore, WebhookFetch};
+pub use ledger::{connect, ExactLedger};
+pub use model::{
+    BankEntry, BankEntryLine, PostedBankEntry, Subscription, SubscriptionState, WebhookContent,
+    WebhookEvent, WebhookSubscription,
+};
+pub use urls::Division;
+
+#[doc(no_inline)]
+pub use grootboek_core::Ledger;

@@ -1,0 +1,481 @@
+//! `salesentry/SalesEntries` + `SalesEntryLines` ⇄ [`Invoice`](grootboek_core::Invoice) /
+//! [`CreditNote`](grootboek_core::CreditNote).
+//!
+//! - `Type` 20 is an invoice, 21 a credit note.
+//! - The core keeps line amounts positive on both kinds (the kind says which way they go);
+//!   Exact wants credit-note amounts negative "when retrieved or posted" (reference §4.1), so the
+//!   amounts of a Type 21 entry are negated in both directions.
+//! - `VATPercentage` is a fraction (`0.21`); the core holds percentages (`21`).
+//! - `YourRef` carries the document reference; `Customer` and `GLAccount` are GUIDs, resolved
+//!   from and to codes by the ledger.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use grootboek_core::{
+    Currency, DocumentKind, DocumentPatch, EntryId, Error, Patch, PostedDocument, Result,
+    SalesDocument, SalesLine, Vendor,
+};
+use rust_decimal::Decimal;
+use serde_json::{json, Map, Value};
+
+use crate::mapping::{fraction_of_percentage, percentage_of_fraction};
+use crate::odata::{self, json_number, write_date, Row};
+
+/// `Type` of a sales invoice entry.
+pub const TYPE_INVOICE: i64 = 20;
+/// `Type` of a sales credit note entry.
+pub const TYPE_CREDIT_NOTE: i64 = 21;
+
+/// The header fields read.
+pub const HEADER_SELECT: &[&str] = &[
+    "EntryID",
+    "EntryNumber",
+    "InvoiceNumber",
+    "Type",
+    "Journal",
+    "Customer",
+    "YourRef",
+    "Description",
+    "EntryDate",
+    "DueDate",
+    "Currency",
+    "Status",
+];
+
+/// The line fields read.
+pub const LINE_SELECT: &[&str] = &[
+    "ID",
+    "EntryID",
+    "LineNumber",
+    "GLAccount",
+    "GLAccountCode",
+    "AmountFC",
+    "VATCode",
+    "VATPercentage",
+    "VATAmountFC",
+    "Description",
+];
+
+/// Header and line fields for one request with `$expand=SalesEntryLines`.
+pub const EXPANDED_SELECT: &[&str] = &[
+    "EntryID",
+    "EntryNumber",
+    "InvoiceNumber",
+    "Type",
+    "Journal",
+    "Customer",
+    "YourRef",
+    "Description",
+    "EntryDate",
+    "DueDate",
+    "Currency",
+    "Status",
+    "SalesEntryLines/ID",
+    "SalesEntryLines/LineNumber",
+    "SalesEntryLines/GLAccount",
+    "SalesEntryLines/GLAccountCode",
+    "SalesEntryLines/AmountFC",
+    "SalesEntryLines/VATCode",
+    "SalesEntryLines/VATPercentage",
+    "SalesEntryLines/VATAmountFC",
+    "SalesEntryLines/Description",
+];
+
+/// The `Type` of a document kind.
+pub fn type_of(kind: DocumentKind) -> i64 {
+    match kind {
+        DocumentKind::Invoice => TYPE_INVOICE,
+        DocumentKind::CreditNote => TYPE_CREDIT_NOTE,
+    }
+}
+
+/// The document kind of a `Type`.
+pub fn kind_of(type_: i64) -> Result<DocumentKind> {
+    match type_ {
+        TYPE_INVOICE => Ok(DocumentKind::Invoice),
+        TYPE_CREDIT_NOTE => Ok(DocumentKind::CreditNote),
+        other => Err(Error::protocol(format!(
+            "sales entry of Type {other}, neither an invoice (20) nor a credit note (21)"
+        ))),
+    }
+}
+
+/// A sales entry header as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WireEntry {
+    /// `EntryID`.
+    pub entry_id: String,
+    /// `Type` (20 / 21).
+    pub type_: i64,
+    /// `Journal` code.
+    pub journal: String,
+    /// `Customer` GUID.
+    pub customer: String,
+    /// `YourRef`.
+    pub your_ref: Option<String>,
+    /// `InvoiceNumber`.
+    pub invoice_number: Option<i64>,
+    /// `EntryNumber`.
+    pub entry_number: Option<i64>,
+    /// `Description`.
+    pub description: Option<String>,
+    /// `EntryDate`.
+    pub entry_date: NaiveDate,
+    /// `DueDate`.
+    pub due_date: Option<NaiveDate>,
+    /// `Currency`.
+    pub currency: Currency,
+    /// `Status` (20 open, 50 processed).
+    pub status: Option<i64>,
+}
+
+impl WireEntry {
+    /// The document reference: `YourRef`, else the invoice or entry number.
+    pub fn reference(&self) -> String {
+        self.your_ref
+            .clone()
+            .or_else(|| self.invoice_number.map(|n| n.to_string()))
+            .or_else(|| self.entry_number.map(|n| n.to_string()))
+            .unwrap_or_default()
+    }
+}
+
+/// Read a header.
+pub fn header_from_row(row: &Row) -> Result<WireEntry> {
+    let entry_id = odata::guid(row, "EntryID")
+        .ok_or_else(|| Error::protocol("Exact returned a sales entry without `EntryID`"))?;
+    let type_ = odata::integer(row, "Type")
+        .ok_or_else(|| Error::protocol(format!("sales entry {entry_id} has no `Type`")))?;
+    let currency = match odata::string(row, "Currency") {
+        Some(c) => c.parse()?,
+        None => Currency::EUR,
+    };
+    Ok(WireEntry {
+        journal: odata::required_string(row, "Journal", "sales entry")?,
+        customer: odata::guid(row, "Customer").unwrap_or_default(),
+        your_ref: odata::string(row, "YourRef"),
+        invoice_number: odata::integer(row, "InvoiceNumber"),
+        entry_number: odata::integer(row, "EntryNumber"),
+        description: odata::string(row, "Description"),
+        entry_date: odata::date(row, "EntryDate")?
+            .ok_or_else(|| Error::protocol(format!("sales entry {entry_id} has no `EntryDate`")))?,
+        due_date: odata::date(row, "DueDate")?,
+        currency,
+        status: odata::integer(row, "Status"),
+        entry_id,
+        type_,
+    })
+}
+
+/// A sales entry line as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WireLine {
+    /// `LineNumber`.
+    pub line_number: Option<i64>,
+    /// `GLAccount` GUID.
+    pub gl_account: Option<String>,
+    /// `GLAccountCode`, when Exact sends it.
+    pub gl_account_code: Option<String>,
+    /// `AmountFC`, excluding VAT, as signed on the wire.
+    pub amount: Decimal,
+    /// `VATCode`, trimmed.
+    pub vat_code: Option<String>,
+    /// `VATPercentage` as a fraction.
+    pub vat_fraction: Decimal,
+    /// `VATAmountFC` as signed on the wire.
+    pub vat_amount: Decimal,
+    /// `Description`.
+    pub description: Option<String>,
+}
+
+/// Read a line.
+pub fn line_from_row(row: &Row) -> Result<WireLine> {
+    Ok(WireLine {
+        line_number: odata::integer(row, "LineNumber"),
+        gl_account: odata::guid(row, "GLAccount"),
+        gl_account_code: odata::string(row, "GLAccountCode"),
+        amount: odata::decimal(row, "AmountFC")?.unwrap_or_default(),
+        vat_code: odata::string(row, "VATCode"),
+        vat_fraction: odata::decimal(row, "VATPercentage")?.unwrap_or_default(),
+        vat_amount: odata::decimal(row, "VATAmountFC")?.unwrap_or_default(),
+        description: odata::string(row, "Description"),
+    })
+}
+
+/// Where a header row's lines are.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LinesField {
+    /// Expanded inline, with a next-page link when Exact capped the expansion.
+    Inline(Vec<Row>, Option<String>),
+    /// A `__deferred` link to follow.
+    Deferred(String),
+    /// Not in the row.
+    Absent,
+}
+
+/// Find the lines of a header row.
+pub fn lines_field(row: &Row) -> Result<LinesField> {
+    match row.get("SalesEntryLines") {
+        None | Some(Value::Null) => Ok(LinesField::Absent),
+        Some(Value::Array(_)) | Some(Value::Object(_)) => {
+            let v = row.get("SalesEntryLines").cloned().unwrap_or(Value::Null);
+            if let Some(uri) = v
+                .get("__deferred")
+                .and_then(|d| d.get("uri"))
+                .and_then(Value::as_str)
+            {
+                return Ok(LinesField::Deferred(uri.to_string()));
+            }
+            let page = odata::page_of_value(&json!({ "d": v }))?;
+            Ok(LinesField::Inline(page.rows, page.next))
+        }
+        Some(_) => Err(Error::protocol(
+            "`SalesEntryLines` is neither a list nor a link",
+        )),
+    }
+}
+
+/// The signed wire amount of a core amount for an entry of `kind`.
+fn signed(kind: DocumentKind, amount: Decimal) -> Decimal {
+    match kind {
+        DocumentKind::Invoice => amount,
+        DocumentKind::CreditNote => -amount,
+    }
+}
+
+/// Build the posted document from a header, its lines, the customer's code and the GL codes by
+/// GUID.
+pub fn to_document(
+    division: &str,
+    header: &WireEntry,
+    lines: &[WireLine],
+    customer_code: &str,
+    gl_codes: &HashMap<String, String>,
+) -> Result<PostedDocument> {
+    let kind = kind_of(header.type_)?;
+    let mut sorted: Vec<&WireLine> = lines.iter().collect();
+    sorted.sort_by_key(|l| l.line_number.unwrap_or(i64::MAX));
+    let lines = sorted
+        .into_iter()
+        .map(|l| {
+            let account = match (&l.gl_account_code, &l.gl_account) {
+                (Some(code), _) => code.clone(),
+                (None, Some(guid)) => gl_codes.get(guid).cloned().ok_or_else(|| {
+                    Error::protocol(format!("GL account {guid} of a sales line is unknown"))
+                })?,
+                (None, None) => {
+                    return Err(Error::protocol("a sales entry line has no GL account"))
+                }
+            };
+            Ok(SalesLine {
+                account,
+                description: l.description.clone().unwrap_or_default(),
+                net_amount: signed(kind, l.amount).normalize(),
+                vat_code: l.vat_code.clone(),
+                vat_rate: percentage_of_fraction(l.vat_fraction),
+                vat_amount: signed(kind, l.vat_amount).normalize(),
+                cost_centre: None,
+                project: None,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let document = SalesDocument {
+        kind,
+        administration: division.to_string(),
+        journal: header.journal.clone(),
+        customer: customer_code.to_string(),
+        reference: header.reference(),
+        description: header.description.clone(),
+        date: header.entry_date,
+        due_date: header.due_date,
+        currency: header.currency,
+        lines,
+        credits: None,
+    };
+    Ok(PostedDocument {
+        id: EntryId::new(Vendor::Exact, division, &header.journal, &header.entry_id),
+        document,
+        status: header.status.map(|s| s.to_string()),
+    })
+}
+
+/// The POST body of a new sales entry. `gl_guids` maps each line's account code to its GUID.
+pub fn create_body(
+    doc: &SalesDocument,
+    customer: &str,
+    gl_guids: &HashMap<String, String>,
+) -> Result<Value> {
+    let mut m = Map::new();
+    m.insert("Type".into(), json!(type_of(doc.kind)));
+    m.insert("Journal".into(), json!(doc.journal.trim()));
+    m.insert("Customer".into(), json!(customer));
+    m.insert("YourRef".into(), json!(doc.reference.trim()));
+    if let Some(d) = &doc.description {
+        m.insert("Description".into(), json!(d));
+    }
+    m.insert("EntryDate".into(), json!(write_date(doc.date)));
+    if let Some(d) = doc.due_date {
+        m.insert("DueDate".into(), json!(write_date(d)));
+    }
+    m.insert("Currency".into(), json!(doc.currency.code()));
+    let mut lines = Vec::with_capacity(doc.lines.len());
+    for line in &doc.lines {
+        let gl = gl_guids.get(line.account.trim()).ok_or_else(|| {
+            Error::validation(format!(
+                "GL account {} does not exist in division {}",
+                line.account, doc.administration
+            ))
+        })?;
+        let mut l = Map::new();
+        l.insert("GLAccount".into(), json!(gl));
+        if !line.description.is_empty() {
+            l.insert("Description".into(), json!(line.description));
+        }
+        l.insert(
+            "AmountFC".into(),
+            json_number(signed(doc.kind, line.net_amount))?,
+        );
+        if let Some(code) = &line.vat_code {
+            l.insert("VATCode".into(), json!(code.trim()));
+        }
+        l.insert(
+            "VATPercentage".into(),
+            json_number(fraction_of_percentage(line.vat_rate))?,
+        );
+        l.insert(
+            "VATAmountFC".into(),
+            json_number(signed(doc.kind, line.vat_amount))?,
+        );
+        lines.push(Value::Object(l));
+    }
+    m.insert("SalesEntryLines".into(), Value::Array(lines));
+    Ok(Value::Object(m))
+}
+
+fn patch_fields(m: &mut Map<String, Value>, patch: &DocumentPatch) {
+    match &patch.description {
+        Patch::Keep => {}
+        Patch::Clear => {
+            m.insert("Description".into(), Value::Null);
+        }
+        Patch::Set(d) => {
+            m.insert("Description".into(), json!(d));
+        }
+    }
+    match &patch.due_date {
+        Patch::Keep => {}
+        Patch::Clear => {
+            m.insert("DueDate".into(), Value::Null);
+        }
+        Patch::Set(d) => {
+            m.insert("DueDate".into(), json!(write_date(*d)));
+        }
+    }
+}
+
+/// The PUT body of an update to `SalesEntries(guid'…')` (Q01): the entry's `EntryID`, `Type`
+/// and `Journal` always, then the patched fields.
+pub fn update_body(entry: &WireEntry, patch: &DocumentPatch) -> Value {
+    let mut m = Map::new();
+    m.insert("EntryID".into(), json!(entry.entry_id));
+    m.insert("Type".into(), json!(entry.type_));
+    m.insert("Journal".into(), json!(entry.journal));
+    patch_fields(&mut m, patch);
+    Value::Object(m)
+}
+
+/// The body of the naive update (Q01 defence off): addressed by the document reference, without
+/// `Type` or `Journal`, as the seed describes.
+pub fn naive_update_body(reference: &str, patch: &DocumentPatch) -> Value {
+    let mut m = Map::new();
+    m.insert("YourRef".into(), json!(reference));
+    patch_fields(&mut m, patch);
+    Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use grootboek_core::{CreditNote, Invoice};
+    use rust_decimal_macros::dec;
+
+    fn fixture() -> Row {
+        let v: Value = serde_json::from_str(include_str!(
+            "../../tests/fixtures/sales_entry_credit_note.json"
+        ))
+        .unwrap();
+        crate::odata::page_of_value(&v).unwrap().rows.remove(0)
+    }
+
+    #[test]
+    fn reads_a_credit_note_with_negative_amounts_as_positive_lines() {
+        let row = fixture();
+        let header = header_from_row(&row).unwrap();
+        assert_eq!(header.type_, 21);
+        let LinesField::Inline(rows, next) = lines_field(&row).unwrap() else {
+            panic!("lines are inline in the fixture")
+        };
+        assert!(next.is_none());
+        let lines: Vec<WireLine> = rows.iter().map(|r| line_from_row(r).unwrap()).collect();
+        let gl = HashMap::from([(
+            "4eae751d-fc91-4c99-b1e6-646fe3401a12".to_string(),
+            "8000".to_string(),
+        )]);
+        let posted = to_document("499156", &header, &lines, "8", &gl).unwrap();
+        let doc = &posted.document;
+        assert_eq!(doc.kind, DocumentKind::CreditNote);
+        assert_eq!(doc.reference, "F-2026-001");
+        assert_eq!(doc.date, NaiveDate::from_ymd_opt(2026, 3, 2).unwrap());
+        assert_eq!(doc.lines[0].account, "8000");
+        assert_eq!(doc.lines[0].net_amount, dec!(100));
+        assert_eq!(doc.lines[0].vat_rate, dec!(21));
+        assert_eq!(doc.lines[0].vat_amount, dec!(21));
+        assert_eq!(doc.lines[0].vat_code.as_deref(), Some("2"));
+        assert_eq!(posted.id.key, "c00ee12c-2b39-4e84-b332-54a3c722e5dd");
+        assert_eq!(posted.id.journal, "70");
+    }
+
+    #[test]
+    fn writes_credit_notes_negative_and_fractions() {
+        let cn = CreditNote::new(
+            "1",
+            "70",
+            "C1",
+            "F-1",
+            NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+        )
+        .with_line(SalesLine::new("8000", "x", dec!(100), Some("2"), dec!(21)));
+        let gl = HashMap::from([("8000".to_string(), "g".to_string())]);
+        let v = create_body(&cn, "cust", &gl).unwrap();
+        assert_eq!(v["Type"], 21);
+        assert_eq!(v["SalesEntryLines"][0]["AmountFC"].to_string(), "-100");
+        assert_eq!(v["SalesEntryLines"][0]["VATAmountFC"].to_string(), "-21");
+        assert_eq!(v["SalesEntryLines"][0]["VATPercentage"].to_string(), "0.21");
+        let inv = Invoice::new(
+            "1",
+            "70",
+            "C1",
+            "F-1",
+            NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+        )
+        .with_line(SalesLine::new("9999", "x", dec!(1), None, dec!(0)));
+        assert!(create_body(&inv, "cust", &gl).is_err());
+    }
+
+    #[test]
+    fn q01_update_body_always_carries_type_and_journal() {
+        let header = header_from_row(&fixture()).unwrap();
+        let p = DocumentPatch {
+            description: Patch::Set("disputed".into()),
+            due_date: Patch::Clear,
+        };
+        let v = update_body(&header, &p);
+        assert_eq!(v["Type"], 21);
+        assert_eq!(v["Journal"], "70");
+        assert_eq!(v["EntryID"], "c00ee12c-2b39-4e84-b332-54a3c722e5dd");
+        assert_eq!(v["DueDate"], Value::Null);
+        let naive = naive_update_body("F-1", &p);
+        assert!(naive.get("Type").is_none());
+    }
+}

@@ -1,0 +1,136 @@
+//! Webhook verification (reference §7): the signature is no header but the `HashCode` field,
+//! upper-case hex of HMAC-SHA256 over the raw bytes of the `Content` value, keyed with the app's
+//! webhook secret. The raw substring is hashed (never a re-encoding) and compared in constant
+//! time.
+
+use grootboek_core::{Error, ErrorKind, Result, Vendor};
+use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use crate::model::WebhookContent;
+use crate::odata;
+
+const PREFIX: &[u8] = b"{\"Content\":";
+const HASH_FIELD: &[u8] = b",\"HashCode\":\"";
+
+fn refused(message: &str) -> Error {
+    Error::new(ErrorKind::Unauthenticated, message)
+        .with_vendor(Vendor::Exact)
+        .with_operation("verify_webhook")
+}
+
+/// Split a notification body into the raw `Content` bytes and the `HashCode` text.
+pub fn split(body: &[u8]) -> Result<(&[u8], &str)> {
+    let body = trim_ascii(odata::strip_bom(body));
+    let rest = body
+        .strip_prefix(PREFIX)
+        .ok_or_else(|| refused("the webhook body does not start with {\"Content\":"))?;
+    let at = rest
+        .windows(HASH_FIELD.len())
+        .rposition(|w| w == HASH_FIELD)
+        .ok_or_else(|| refused("the webhook body has no HashCode"))?;
+    let content = rest.get(..at).unwrap_or_default();
+    let tail = rest.get(at + HASH_FIELD.len()..).unwrap_or_default();
+    let hash = tail
+        .strip_suffix(b"\"}")
+        .ok_or_else(|| refused("the webhook body does not end after its HashCode"))?;
+    let hash = std::str::from_utf8(hash).map_err(|_| refused("the HashCode is not text"))?;
+    Ok((content, hash))
+}
+
+fn trim_ascii(b: &[u8]) -> &[u8] {
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    b.get(start..end).unwrap_or_default()
+}
+
+/// The `HashCode` Exact computes for `content`: upper-case hex HMAC-SHA256.
+pub fn sign(secret: &SecretString, content: &[u8]) -> Result<String> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.expose_secret().as_bytes())
+        .map_err(|_| Error::config("the webhook secret cannot key HMAC-SHA256"))?;
+    mac.update(content);
+    Ok(hex::encode_upper(mac.finalize().into_bytes()))
+}
+
+/// Verify a notification body and read its `Content`. A forged or altered body is refused with
+/// [`ErrorKind::Unauthenticated`] before anything in it is used.
+pub fn verify(secret: &SecretString, body: &[u8]) -> Result<WebhookContent> {
+    let (content, hash) = split(body)?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.expose_secret().as_bytes())
+        .map_err(|_| Error::config("the webhook secret cannot key HMAC-SHA256"))?;
+    mac.update(content);
+    let expected = mac.finalize().into_bytes();
+    let given = hex::decode(hash.trim()).map_err(|_| refused("the HashCode is not hex"))?;
+    let same: bool = given.as_slice().ct_eq(expected.as_slice()).into();
+    if !same {
+        return Err(refused(
+            "the webhook HashCode does not match its Content: refused",
+        ));
+    }
+    parse_content(content)
+}
+
+fn parse_content(content: &[u8]) -> Result<WebhookContent> {
+    let v: Value = serde_json::from_slice(content)
+        .map_err(|e| Error::protocol(format!("the webhook Content is not JSON: {e}")))?;
+    let s = |f: &str| v.get(f).and_then(Value::as_str).map(str::to_string);
+    let division = match v.get("Division") {
+        Some(Value::Number(n)) => n.as_i64().and_then(|n| i32::try_from(n).ok()),
+        Some(Value::String(t)) => t.trim().parse().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| Error::protocol("the webhook Content has no Division"))?;
+    Ok(WebhookContent {
+        topic: s("Topic").ok_or_else(|| Error::protocol("the webhook Content has no Topic"))?,
+        division,
+        action: s("Action").unwrap_or_default(),
+        key: s("Key").ok_or_else(|| Error::protocol("the webhook Content has no Key"))?,
+        endpoint: s("ExactOnlineEndpoint"),
+        event_created_on: s("EventCreatedOn"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONTENT: &str = r#"{"Topic":"SalesOrders","ClientId":"63824703-cf5c-4143-be7d-db3113b83b0e","Division":441609,"Action":"Update","Key":"19cee073-095e-46d1-8d2d-f3fc97ba5bc1","ExactOnlineEndpoint":"https://start.exactonline.be/api/v1/441609/salesorder/SalesOrders(guid'19cee073-095e-46d1-8d2d-f3fc97ba5bc1')","EventCreatedOn":"2020-01-06T16:26:08.587"}"#;
+
+    fn secret() -> SecretString {
+        SecretString::from("webhook-secret".to_string())
+    }
+
+    fn body(hash: &str) -> String {
+        format!(r#"{{"Content":{CONTENT},"HashCode":"{hash}"}}"#)
+    }
+
+    #[test]
+    fn q16_signed_bodies_verify_and_forged_ones_do_not() {
+        let hash = sign(&secret(), CONTENT.as_bytes()).unwrap();
+        assert_eq!(hash.len(), 64);
+        assert_eq!(hash, hash.to_ascii_uppercase());
+        let c = verify(&secret(), body(&hash).as_bytes()).unwrap();
+        assert_eq!(c.division, 441609);
+        assert_eq!(c.action, "Update");
+        assert_eq!(c.key, "19cee073-095e-46d1-8d2d-f3fc97ba5bc1");
+        let forged = "0".repeat(64);
+        let e = verify(&secret(), body(&forged).as_bytes()).unwrap_err();
+        assert_eq!(*e.kind(), ErrorKind::Unauthenticated);
+        let tampered = body(&hash).replace("441609", "441610");
+        assert!(verify(&secret(), tampered.as_bytes()).is_err());
+        let other_key = SecretString::from("client-secret".to_string());
+        assert!(verify(&other_key, body(&hash).as_bytes()).is_err());
+        assert!(verify(&secret(), b"").is_err());
+        assert!(verify(&secret(), b"{\"Content\":{}}").is_err());
+        assert!(verify(&secret(), body("zz").as_bytes()).is_err());
+    }
+}

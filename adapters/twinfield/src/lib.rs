@@ -1,0 +1,67 @@
+//! # grootboek-twinfield
+//!
+//! The Twinfield adapter of grootboek: OpenID Connect (authorization code with `state` and
+//! `nonce`, HTTP Basic client authentication, refresh through the shared token broker), cluster
+//! routing through `accesstokenvalidation`, and SOAP `ProcessXmlString` / Finder calls written
+//! with quick-xml's writer and read as streams.
+//!
+//! ```no_run
+//! # async fn demo() -> grootboek_core::Result<()> {
+//! use grootboek_twinfield::{connect, TwinfieldConfig};
+//! use grootboek_core::Ledger;
+//! let ledger = connect(TwinfieldConfig::from_env()?).await?;
+//! for office in ledger.administrations().await? {
+//!     println!("{} {}", office.code, office.name);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! ## Mapping
+//!
+//! administration = office code (sent as `CompanyCode` on every call but `list offices`; the
+//! code, never the id, T08); journal = day book (`VRK`); [`EntryId`](grootboek_core::EntryId) =
+//! office + day book + transaction number; customers `DEB`, suppliers `CRD`, accounts `BAS`/`PNL`,
+//! cost centres `KPL`, projects `PRJ`. An invoice is a sales transaction whose total line is a
+//! debit; a credit note one whose total line is a credit. Twinfield computes the VAT lines; each
+//! detail line reads back with its `vatcode` and `vatvalue`.
+//!
+//! ## Defences
+//!
+//! Every defence is on by default and switched off by its catalog ID in
+//! [`TwinfieldConfig::defences`] (`GROOTBOEK_TWINFIELD_WITHOUT_DEFENCES=Q03,T02`).
+//!
+//! | ID | quirk | defence | off |
+//! |---|---|---|---|
+//! | Q02 | a zero-rate intra-community line without VAT code is booked without it | `validation::validate_document` before the wire (customer country from its dimension, office VAT codes, line limit) | no validation |
+//! | Q03 | VAT codes are office-scoped; a foreign code is swapped or refused | the target office's VAT codes (cached per office) checked before the wire; `CompanyCode` on every call | sent as is |
+//! | Q04 | long-lived refresh token, 1 h access token | one token broker per organisation; one refresh per expiry | (always on) |
+//! | Q06 | `matchstatus` reads `matched` while an amount is open | open decided from `openbasevaluesigned` | trust `matchstatus` |
+//! | Q11 | invoice PDF URLs expire after 60 minutes | the PDF bytes are cached | the URL is cached |
+//! | Q12 | the REST-style read lags SOAP ~30 s after a write | statuses read through ProcessXml (always in `get_*`, for 60 s after a write in `transaction_status`) | the REST-style status read |
+//! | Q15 | creating an existing code overwrites it | `create_dimension` reads first, `AlreadyExists`; `upsert_dimension` is explicit | blind create |
+//! | T01 | code flow, `nonce`, byte-exact redirect URI | [`TwinfieldLedger::authorize_url`] with `state`+`nonce`, [`TwinfieldLedger::verify_callback`] | (always on) |
+//! | T02 | calls to the wrong cluster fail like auth errors | cluster cached with the tokens, re-resolved on an authentication fault | give up (token refresh only) |
+//! | T04 | refresh tokens die silently | `ReconsentRequired`, never retried | (always on) |
+//! | T05 | credits per minute, concurrency caps, 429 | the shared budget (1 credit per read, 3 per write), `Retry-After` pauses the buckets | (always on) |
+//! | T06 | ≤ 25 children per request, ≤ 500 lines; oversize fails generically | batches of ≤ 25, a failed batch split and retried, each item's own outcome | one request, no split |
+//! | T07 | `result="0"` errors read like schema errors | element path + raw message kept in the error | (always on) |
+//!
+//! Responses are capped ([`TwinfieldConfig::max_response_bytes`]) before parsing; a `DOCTYPE` or
+//! any entity other than the five predefined ones is refused as a protocol error.
+
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod capabilities;
+pub mod client;
+pub mod cluster;
+pub mod config;
+pub mod ledger;
+pub mod mapping;
+pub mod xml;
+
+pub use auth::{AuthorizeRequest, OAuth, TwinfieldRefresher};
+pub use client::{RestStatus, TransportStats};
+pub use config::TwinfieldConfig;
+pub use ledger::{connect, BatchOutcome, TwinfieldLedger};
+pub use mapping::transaction::Destiny;

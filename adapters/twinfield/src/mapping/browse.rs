@@ -1,0 +1,289 @@
+//! Browse data (`<columns code="100">`, customer transactions): open items and lookups by
+//! invoice number. Results are read row by row from a stream; no tree of the whole result is
+//! built (a large administration answers with many thousands of rows).
+
+use grootboek_core::{Currency, EntryId, Money, OpenItem, Result, Vendor};
+
+use super::errors::result_error;
+use super::{parse_amount, parse_date, protocol};
+use crate::xml::{Ev, Node, Pull, XmlDoc};
+
+/// The browse code of customer transactions.
+pub const CUSTOMER_TRANSACTIONS: &str = "100";
+
+/// One browse column: a field, shown, optionally filtered.
+#[derive(Debug, Clone, Copy)]
+pub struct Column<'a> {
+    /// The field (`fin.trs.line.openbasevaluesigned`).
+    pub field: &'a str,
+    /// `equal` / `between` filter values, if any.
+    pub filter: Option<(&'a str, &'a str, &'a str)>,
+}
+
+/// The fields an open-items listing reads.
+pub const OPEN_ITEM_FIELDS: &[&str] = &[
+    "fin.trs.head.code",
+    "fin.trs.head.number",
+    "fin.trs.head.date",
+    "fin.trs.head.curcode",
+    "fin.trs.line.dim2",
+    "fin.trs.line.invnumber",
+    "fin.trs.line.datedue",
+    "fin.trs.line.valuesigned",
+    "fin.trs.line.openbasevaluesigned",
+    "fin.trs.line.matchstatus",
+];
+
+/// A `<columns>` request: the office filter first, then the given columns.
+pub fn columns_request(code: &str, office: &str, columns: &[Column<'_>]) -> String {
+    let mut d = XmlDoc::new();
+    d.open_with("columns", &[("code", code)]);
+    let office_col = Column {
+        field: "fin.trs.head.office",
+        filter: Some(("equal", office, "")),
+    };
+    for c in std::iter::once(&office_col).chain(columns.iter()) {
+        d.open("column")
+            .text("field", c.field)
+            .text("visible", "true");
+        if let Some((op, from, to)) = c.filter {
+            d.text("ask", "false")
+                .text("operator", op)
+                .text("from", from)
+                .text("to", to);
+        }
+        d.close("column");
+    }
+    d.close("columns");
+    d.finish()
+}
+
+/// The open-items request for an office, optionally for one customer.
+pub fn open_items_request(office: &str, customer: Option<&str>) -> String {
+    let cols: Vec<Column<'_>> = OPEN_ITEM_FIELDS
+        .iter()
+        .map(|f| Column {
+            field: f,
+            filter: match (*f, customer) {
+                ("fin.trs.line.dim2", Some(c)) => Some(("equal", c, "")),
+                _ => None,
+            },
+        })
+        .collect();
+    columns_request(CUSTOMER_TRANSACTIONS, office, &cols)
+}
+
+/// The lookup of the transactions with an invoice number in an office.
+pub fn by_reference_request(office: &str, reference: &str) -> String {
+    let cols = [
+        Column {
+            field: "fin.trs.head.code",
+            filter: None,
+        },
+        Column {
+            field: "fin.trs.head.number",
+            filter: None,
+        },
+        Column {
+            field: "fin.trs.line.invnumber",
+            filter: Some(("equal", reference, "")),
+        },
+    ];
+    columns_request(CUSTOMER_TRANSACTIONS, office, &cols)
+}
+
+/// One browse row: its cells by field and its key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Row {
+    /// `(field, value)` per cell.
+    pub cells: Vec<(String, String)>,
+    /// `<key>`: office, code (day book), number, line.
+    pub key: Option<(String, String, String)>,
+}
+
+impl Row {
+    fn from_node(n: &Node) -> Self {
+        let cells = n
+            .children_named("td")
+            .map(|td| {
+                (
+                    td.attr("field").unwrap_or_default().to_string(),
+                    td.text.trim().to_string(),
+                )
+            })
+            .collect();
+        let key = n.child("key").and_then(|k| {
+            Some((
+                k.text_of("office")?.to_string(),
+                k.text_of("code")?.to_string(),
+                k.text_of("number")?.to_string(),
+            ))
+        });
+        Row { cells, key }
+    }
+
+    /// The value of a field, when present and non-empty.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.cells
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The entry this row belongs to.
+    pub fn entry(&self, office: &str) -> Option<EntryId> {
+        match &self.key {
+            Some((o, c, n)) => Some(EntryId::new(Vendor::Twinfield, o, c, n)),
+            None => Some(EntryId::new(
+                Vendor::Twinfield,
+                office,
+                self.get("fin.trs.head.code")?,
+                self.get("fin.trs.head.number")?,
+            )),
+        }
+    }
+}
+
+/// Stream the rows of a browse result to `each`.
+pub fn for_each_row(
+    xml: &str,
+    operation: &'static str,
+    mut each: impl FnMut(Row) -> Result<()>,
+) -> Result<()> {
+    let mut p = Pull::new(xml.as_bytes());
+    let mut seen_root = false;
+    while let Some(ev) = p.next_event()? {
+        match ev {
+            Ev::Start(name, attrs) if !seen_root => {
+                seen_root = true;
+                if attrs.iter().any(|(k, v)| k == "result" && v == "0") {
+                    let node = p.node(name, attrs)?;
+                    return Err(result_error(&node, operation)
+                        .unwrap_or_else(|| protocol("browse refused without a message")));
+                }
+            }
+            Ev::Start(name, attrs) if name == "tr" => each(Row::from_node(&p.node(name, attrs)?))?,
+            Ev::Start(name, attrs) => {
+                // Header rows (`th`) and anything else: read past it.
+                p.node(name, attrs)?;
+            }
+            _ => {}
+        }
+    }
+    if seen_root {
+        Ok(())
+    } else {
+        Err(protocol("empty browse result"))
+    }
+}
+
+/// How open is decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenRule {
+    /// From the open amount (`openbasevaluesigned`), never the status flag (Q06 defence).
+    Amounts,
+    /// From `matchstatus` (`matched` = paid): what a naive client does (Q06 defence off).
+    MatchStatus,
+}
+
+/// Map a customer-transaction row to an open item, or `None` when it is not open (or not a
+/// relation line).
+pub fn open_item(
+    row: &Row,
+    office: &str,
+    base: Currency,
+    rule: OpenRule,
+) -> Result<Option<OpenItem>> {
+    let status = row.get("fin.trs.line.matchstatus").unwrap_or_default();
+    if status == "notmatchable" {
+        return Ok(None);
+    }
+    let Some(relation) = row.get("fin.trs.line.dim2") else {
+        return Ok(None);
+    };
+    let amount = parse_amount(row.get("fin.trs.line.valuesigned").unwrap_or("0"))?;
+    let open = parse_amount(row.get("fin.trs.line.openbasevaluesigned").unwrap_or("0"))?;
+    let open = match rule {
+        OpenRule::Amounts => open,
+        OpenRule::MatchStatus if status == "matched" => rust_decimal::Decimal::ZERO,
+        OpenRule::MatchStatus => open,
+    };
+    if open.is_zero() {
+        return Ok(None);
+    }
+    let currency: Currency = row
+        .get("fin.trs.head.curcode")
+        .map(str::parse)
+        .transpose()
+        .map_err(|_| protocol("browse row with an unknown currency"))?
+        .unwrap_or(base);
+    Ok(Some(OpenItem {
+        entry: row.entry(office),
+        relation: relation.to_string(),
+        reference: row
+            .get("fin.trs.line.invnumber")
+            .unwrap_or_default()
+            .to_string(),
+        date: parse_date(row.get("fin.trs.head.date").unwrap_or_default())?,
+        due_date: row
+            .get("fin.trs.line.datedue")
+            .map(parse_date)
+            .transpose()?,
+        amount: Money::new(amount, currency),
+        open_amount: Money::new(open, base),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn rows() -> Vec<Row> {
+        let xml = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/browse-100.xml"
+        ))
+        .unwrap();
+        let mut out = Vec::new();
+        for_each_row(&xml, "t", |r| {
+            out.push(r);
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn q06_open_from_amounts_not_matchstatus() {
+        let rows = rows();
+        assert_eq!(rows.len(), 3);
+        let open: Vec<OpenItem> = rows
+            .iter()
+            .filter_map(|r| open_item(r, "NLA001", Currency::EUR, OpenRule::Amounts).unwrap())
+            .collect();
+        // The "matched" row still has 60.50 open: it is open.
+        assert_eq!(open.len(), 2);
+        assert_eq!(open[1].open_amount.amount, dec!(60.50));
+        assert_eq!(open[1].entry.as_ref().unwrap().key, "202600002");
+        let naive: Vec<OpenItem> = rows
+            .iter()
+            .filter_map(|r| open_item(r, "NLA001", Currency::EUR, OpenRule::MatchStatus).unwrap())
+            .collect();
+        assert_eq!(naive.len(), 1);
+    }
+
+    #[test]
+    fn refused_browse_is_an_error() {
+        let e = for_each_row(r#"<browse result="0"><columns msgtype="error" msg="Ongeldige kolom." result="0"/></browse>"#, "t", |_| Ok(())).unwrap_err();
+        assert_eq!(e.kind(), &grootboek_core::ErrorKind::Validation);
+    }
+
+    #[test]
+    fn request_filters_the_office() {
+        let x = by_reference_request("NLA001", "F-1");
+        assert!(x.starts_with("<columns code=\"100\"><column><field>fin.trs.head.office</field><visible>true</visible><ask>false</ask><operator>equal</operator><from>NLA001</from><to></to></column>"), "{x}");
+        assert!(x.contains("<field>fin.trs.line.invnumber</field><visible>true</visible><ask>false</ask><operator>equal</operator><from>F-1</from>"), "{x}");
+    }
+}

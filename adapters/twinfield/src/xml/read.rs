@@ -1,0 +1,306 @@
+//! Streaming XML reading over quick-xml's pull parser.
+//!
+//! Nothing here expands entities: the five predefined XML entities and character references are
+//! resolved, anything else (and every `<!DOCTYPE>`, which is where entities would be declared) is
+//! refused with [`ErrorKind::Protocol`](grootboek_core::ErrorKind::Protocol). Large documents are
+//! walked event by event ([`Pull`]); only one record at a time is gathered into a small [`Node`].
+
+use grootboek_core::{Error, Result};
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+fn protocol(msg: impl Into<String>) -> Error {
+    Error::protocol(msg.into()).with_vendor(grootboek_core::Vendor::Twinfield)
+}
+
+/// One simplified event: element start (with attributes), element end, or text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ev {
+    /// An element starts (`<a x="1">` or `<a/>`, which is followed by its [`Ev::End`]).
+    Start(String, Vec<(String, String)>),
+    /// An element ends.
+    End(String),
+    /// Text content, references resolved; never only whitespace.
+    Text(String),
+}
+
+/// A pull parser over one XML document held as bytes.
+pub struct Pull<'a> {
+    reader: Reader<&'a [u8]>,
+    text: String,
+    pending: Option<Ev>,
+}
+
+fn local(name: &[u8]) -> String {
+    let local = match name.iter().rposition(|b| *b == b':') {
+        Some(i) => name.get(i + 1..).unwrap_or(name),
+        None => name,
+    };
+    String::from_utf8_lossy(local).into_owned()
+}
+
+fn resolve_ref(name: &str) -> Result<char> {
+    match name {
+        "lt" => Ok('<'),
+        "gt" => Ok('>'),
+        "amp" => Ok('&'),
+        "apos" => Ok('\''),
+        "quot" => Ok('"'),
+        _ => {
+            let code =
+                if let Some(hex) = name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
+                    u32::from_str_radix(hex, 16).ok()
+                } else if let Some(dec) = name.strip_prefix('#') {
+                    dec.parse::<u32>().ok()
+                } else {
+                    return Err(protocol(format!(
+                        "the response uses the XML entity `&{name};`; entities are refused"
+                    )));
+                };
+            code.and_then(char::from_u32)
+                .ok_or_else(|| protocol(format!("invalid character reference `&{name};`")))
+        }
+    }
+}
+
+impl<'a> Pull<'a> {
+    /// A parser over `bytes`.
+    pub fn new(bytes: &'a [u8]) -> Self {
+        let mut reader = Reader::from_reader(bytes);
+        let cfg = reader.config_mut();
+        cfg.expand_empty_elements = true;
+        cfg.check_end_names = true;
+        cfg.trim_text(false);
+        Self {
+            reader,
+            text: String::new(),
+            pending: None,
+        }
+    }
+
+    fn flush_text(&mut self) -> Option<Ev> {
+        if self.text.trim().is_empty() {
+            self.text.clear();
+            None
+        } else {
+            Some(Ev::Text(std::mem::take(&mut self.text)))
+        }
+    }
+
+    /// The next event, or `None` at the end of the document.
+    pub fn next_event(&mut self) -> Result<Option<Ev>> {
+        if let Some(ev) = self.pending.take() {
+            return Ok(Some(ev));
+        }
+        loop {
+            let event = self
+                .reader
+                .read_event()
+                .map_err(|e| protocol(format!("malformed XML: {e}")))?;
+            let structural = match event {
+                Event::Text(t) => {
+                    let s = t
+                        .xml_content()
+                        .map_err(|e| protocol(format!("undecodable text: {e}")))?;
+                    self.text.push_str(&s);
+                    continue;
+                }
+                Event::CData(c) => {
+                    let s = c
+                        .decode()
+                        .map_err(|e| protocol(format!("undecodable CDATA: {e}")))?;
+                    self.text.push_str(&s);
+                    continue;
+                }
+                Event::GeneralRef(r) => {
+                    let name = r
+                        .decode()
+                        .map_err(|e| protocol(format!("undecodable reference: {e}")))?;
+                    self.text.push(resolve_ref(&name)?);
+                    continue;
+                }
+                Event::DocType(_) => {
+                    return Err(protocol(
+                        "the response carries a DOCTYPE (entity declarations are refused)",
+                    ))
+                }
+                Event::Start(s) => {
+                    let mut attrs = Vec::new();
+                    for a in s.attributes() {
+                        let a = a.map_err(|e| protocol(format!("malformed attribute: {e}")))?;
+                        let raw = String::from_utf8_lossy(&a.value).into_owned();
+                        let value = unescape_attr(&raw)?;
+                        attrs.push((local(a.key.as_ref()), value));
+                    }
+                    Ev::Start(local(s.name().as_ref()), attrs)
+                }
+                Event::End(e) => Ev::End(local(e.name().as_ref())),
+                Event::Eof => {
+                    return Ok(self.flush_text());
+                }
+                // Declarations, comments and processing instructions carry nothing we read.
+                _ => continue,
+            };
+            if let Some(text) = self.flush_text() {
+                self.pending = Some(structural);
+                return Ok(Some(text));
+            }
+            return Ok(Some(structural));
+        }
+    }
+
+    /// Gather the element whose start was just read (`name`, `attrs`) into a [`Node`], reading
+    /// up to and including its end.
+    pub fn node(&mut self, name: String, attrs: Vec<(String, String)>) -> Result<Node> {
+        let mut stack = vec![Node {
+            name,
+            attrs,
+            text: String::new(),
+            children: Vec::new(),
+        }];
+        loop {
+            match self.next_event()? {
+                Some(Ev::Start(n, a)) => stack.push(Node {
+                    name: n,
+                    attrs: a,
+                    text: String::new(),
+                    children: Vec::new(),
+                }),
+                Some(Ev::Text(t)) => {
+                    if let Some(top) = stack.last_mut() {
+                        top.text.push_str(&t);
+                    }
+                }
+                Some(Ev::End(_)) => {
+                    let done = stack.pop().ok_or_else(|| protocol("unbalanced XML"))?;
+                    match stack.last_mut() {
+                        Some(parent) => parent.children.push(done),
+                        None => return Ok(done),
+                    }
+                }
+                None => return Err(protocol("the XML document ends inside an element")),
+            }
+        }
+    }
+
+    /// Skip to the first element start and gather the whole document into a [`Node`]. Only for
+    /// small documents (single entities, write results).
+    pub fn document(&mut self) -> Result<Node> {
+        loop {
+            match self.next_event()? {
+                Some(Ev::Start(n, a)) => return self.node(n, a),
+                Some(_) => continue,
+                None => return Err(protocol("the XML document is empty")),
+            }
+        }
+    }
+}
+
+fn unescape_attr(raw: &str) -> Result<String> {
+    if !raw.contains('&') {
+        return Ok(raw.to_string());
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(i) = rest.find('&') {
+        out.push_str(rest.get(..i).unwrap_or(""));
+        let after = rest.get(i + 1..).unwrap_or("");
+        let end = after
+            .find(';')
+            .ok_or_else(|| protocol("unterminated reference in an attribute"))?;
+        out.push(resolve_ref(after.get(..end).unwrap_or(""))?);
+        rest = after.get(end + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Parse a small document into a [`Node`].
+pub fn parse_document(xml: &str) -> Result<Node> {
+    Pull::new(xml.as_bytes()).document()
+}
+
+/// An element with its attributes, text and children (a small subtree).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Node {
+    /// Local name.
+    pub name: String,
+    /// Attributes (local names), values unescaped.
+    pub attrs: Vec<(String, String)>,
+    /// The element's own text.
+    pub text: String,
+    /// Child elements in order.
+    pub children: Vec<Node>,
+}
+
+impl Node {
+    /// An attribute's value.
+    pub fn attr(&self, key: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first child with this name.
+    pub fn child(&self, name: &str) -> Option<&Node> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// Every child with this name.
+    pub fn children_named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Node> + 's {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+
+    /// The trimmed text of the first child with this name, when present and non-empty.
+    pub fn text_of(&self, name: &str) -> Option<&str> {
+        self.child(name)
+            .map(|c| c.text.trim())
+            .filter(|t| !t.is_empty())
+    }
+
+    /// The child at a `/`-separated path.
+    pub fn at(&self, path: &str) -> Option<&Node> {
+        path.split('/').try_fold(self, |n, part| n.child(part))
+    }
+
+    /// Trimmed text at a `/`-separated path, when non-empty.
+    pub fn text_at(&self, path: &str) -> Option<&str> {
+        self.at(path)
+            .map(|c| c.text.trim())
+            .filter(|t| !t.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_predefined_entities_and_char_refs() {
+        let n = parse_document("<a x=\"&lt;b&#65;\">1 &amp; 2&#x41;<![CDATA[<c>]]></a>").unwrap();
+        assert_eq!(n.attr("x"), Some("<bA"));
+        assert_eq!(n.text, "1 & 2A<c>");
+    }
+
+    #[test]
+    fn refuses_doctype_and_custom_entities() {
+        let e = parse_document("<!DOCTYPE a [<!ENTITY x \"boom\">]><a>&x;</a>").unwrap_err();
+        assert_eq!(e.kind(), &grootboek_core::ErrorKind::Protocol);
+        let e = parse_document("<a>&x;</a>").unwrap_err();
+        assert_eq!(e.kind(), &grootboek_core::ErrorKind::Protocol);
+        let e = parse_document("<a b=\"&x;\"/>").unwrap_err();
+        assert_eq!(e.kind(), &grootboek_core::ErrorKind::Protocol);
+    }
+
+    #[test]
+    fn builds_nodes_with_prefixes_stripped() {
+        let n = parse_document("<s:a><s:b k=\"v\">t</s:b><c/></s:a>").unwrap();
+        assert_eq!(n.name, "a");
+        assert_eq!(n.text_of("b"), Some("t"));
+        assert_eq!(n.child("b").and_then(|b| b.attr("k")), Some("v"));
+        assert!(n.child("c").is_some());
+        assert!(parse_document("<a><b></a>").is_err());
+        assert!(parse_document("<a><b>").is_err());
+    }
+}

@@ -1,0 +1,22 @@
+//! A first end-to-end pass: offices, VAT codes and one invoice read back.
+
+mod common;
+use common::*;
+use grootboek_core::{Invoices, Ledger};
+use rust_decimal_macros::dec;
+
+#[tokio::test]
+async fn smoke_offices_vat_and_an_invoice() {
+    let e = env().await;
+    let offices = e.ledger.administrations().await.unwrap();
+    assert!(offices.iter().any(|o| o.code == OFFICE), "{offices:?}");
+    let vat = e.ledger.vat_codes(OFFICE).await.unwrap();
+    assert!(
+        vat.iter().any(|v| v.code == "VH" && v.rate == dec!(21)),
+        "{vat:?}"
+    );
+    let inv = invoice(OFFICE, "1000", "F-1", dec!(100), Some("VH"), dec!(21));
+    let posted = e.ledger.create_invoice(&inv).await;
+    let posted = posted.unwrap();
+    assert_eq!(posted.document.lines[0].vat_amount, dec!(21));
+}

@@ -1,0 +1,5 @@
+//! UpdateConnectors: `FiEntries` and `KnSalesRelationOrg` (POST/PUT/DELETE).
+
+pub mod debtor;
+pub mod envelope;
+pub mod fientries;

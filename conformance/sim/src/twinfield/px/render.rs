@@ -1,0 +1,305 @@
+//! Rendering stored dimensions and transactions in Twinfield's read shapes.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::super::model::{Dimension, Transaction, TransactionLine};
+use super::super::state::Office;
+use super::super::xml::Element;
+use super::fmt_date;
+
+/// Money as Twinfield writes it: two decimals, half away from zero.
+pub(crate) fn money(d: Decimal) -> String {
+    let r = d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    // No "-0.00".
+    let r = if r.is_zero() { Decimal::ZERO } else { r };
+    format!("{r:.2}")
+}
+
+/// Display name of a dimension type.
+pub(crate) fn type_name(t: &str) -> &'static str {
+    match t {
+        "DEB" => "Debiteuren",
+        "CRD" => "Crediteuren",
+        "BAS" => "Balans",
+        "PNL" => "Winst & verlies",
+        "KPL" => "Kostenplaatsen",
+        "PRJ" => "Projecten",
+        _ => "",
+    }
+}
+
+/// `<office name=… shortname=…>code</office>`.
+pub(crate) fn office_el(office: &Office) -> Element {
+    Element::text_el("office", &office.code)
+        .with_attr("name", &office.name)
+        .with_attr("shortname", &office.name)
+}
+
+/// `<type name=… shortname=…>DEB</type>`.
+pub(crate) fn type_el(t: &str) -> Element {
+    let n = type_name(t);
+    Element::text_el("type", t)
+        .with_attr("name", n)
+        .with_attr("shortname", n)
+}
+
+/// A dimension in the read shape.
+pub(crate) fn dimension(office: &Office, d: &Dimension) -> Element {
+    let level = match d.dim_type.as_str() {
+        "BAS" | "PNL" => "1",
+        "PRJ" => "3",
+        _ => "2",
+    };
+    let mut fin = Element::new("financials");
+    match d.dim_type.as_str() {
+        "DEB" | "CRD" => {
+            fin.push(Element::text_el("matchtype", "customersupplier"));
+            fin.push(Element::text_el(
+                "duedays",
+                &d.due_days.unwrap_or(30).to_string(),
+            ));
+            fin.push(Element::text_el("level", level));
+            fin.push(Element::text_el("accounttype", "inherit"));
+            fin.push(Element::text_el("substitutionlevel", "1"));
+            let collective = if d.dim_type == "DEB" { "1300" } else { "1600" };
+            fin.push(
+                Element::text_el("substitutewith", collective).with_attr("dimensiontype", "BAS"),
+            );
+            let vat_name = office
+                .vat
+                .get(&d.vat_code)
+                .map(|v| v.name.clone())
+                .unwrap_or_default();
+            fin.push(
+                Element::text_el("vatcode", &d.vat_code)
+                    .with_attr("name", &vat_name)
+                    .with_attr("shortname", &vat_name)
+                    .with_attr("type", ""),
+            );
+        }
+        "BAS" | "PNL" => {
+            let matchable = if d.dim_type == "BAS" && matches!(d.code.as_str(), "1300" | "1600") {
+                "customersupplier"
+            } else {
+                "notmatchable"
+            };
+            fin.push(Element::text_el("matchtype", matchable));
+            fin.push(Element::text_el(
+                "accounttype",
+                if d.dim_type == "BAS" {
+                    "balance"
+                } else {
+                    "profitandloss"
+                },
+            ));
+            fin.push(Element::text_el("level", level));
+            fin.push(Element::text_el("vatcode", &d.vat_code));
+        }
+        _ => {
+            fin.push(Element::text_el("level", level));
+        }
+    }
+    let mut addresses = Element::new("addresses");
+    if matches!(d.dim_type.as_str(), "DEB" | "CRD") {
+        let mut a = Element::new("address")
+            .with_attr("id", "1")
+            .with_attr("type", "invoice")
+            .with_attr("default", "true")
+            .with_child(Element::text_el("name", &d.name))
+            .with_child(Element::text_el("country", &d.country))
+            .with_child(Element::text_el("city", &d.city))
+            .with_child(Element::text_el("postcode", &d.postcode))
+            .with_child(Element::text_el("email", &d.email));
+        for i in 0..6 {
+            let v = d.address_lines.get(i).map(String::as_str).unwrap_or("");
+            a.push(Element::text_el(&format!("field{}", i + 1), v));
+        }
+        addresses.push(a);
+    }
+    let mut banks = Element::new("banks");
+    if !d.iban.is_empty() {
+        banks.push(
+            Element::new("bank")
+                .with_attr("id", "1")
+                .with_attr("default", "true")
+                .with_child(Element::text_el("iban", &d.iban)),
+        );
+    }
+    Element::new("dimension")
+        .with_attr("status", &d.status)
+        .with_attr("result", "1")
+        .with_child(office_el(office))
+        .with_child(type_el(&d.dim_type))
+        .with_child(Element::text_el("code", &d.code))
+        .with_child(Element::text_el("uid", &d.uid))
+        .with_child(Element::text_el("name", &d.name))
+        .with_child(Element::text_el("shortname", &d.shortname))
+        .with_child(Element::text_el("inuse", "false"))
+        .with_child(Element::text_el("behaviour", "normal"))
+        .with_child(Element::text_el("touched", "0"))
+        .with_child(Element::text_el("website", &d.website))
+        .with_child(fin)
+        .with_child(addresses)
+        .with_child(banks)
+        .with_child(Element::text_el("modified", &d.modified))
+}
+
+/// `<dimN name=… type=…>code</dimN>` for a line's dimension.
+fn dim_el(office: &Office, tag: &str, code: &str, types: &[&str]) -> Element {
+    let found = types.iter().find_map(|t| office.dim(t, code));
+    let mut el = Element::text_el(tag, code);
+    if let Some(d) = found {
+        el = el
+            .with_attr("name", &d.name)
+            .with_attr("shortname", &d.shortname)
+            .with_attr("type", &d.dim_type)
+            .with_attr("inuse", "true")
+            .with_attr("vatcode", &d.vat_code)
+            .with_attr("vatobligatory", "false");
+    }
+    el
+}
+
+/// The match status a reader sees: with Q06 on a line stored `matched` keeps that status even
+/// when its open amount is not zero (a matched amount of 0.00); with Q06 off it reads
+/// `available` again.
+pub(crate) fn shown_match_status(line: &TransactionLine, q06: bool) -> String {
+    let open_nonzero = line.open_value.is_some_and(|o| !o.is_zero());
+    if line.match_status == "matched" && open_nonzero && !q06 {
+        "available".to_string()
+    } else {
+        line.match_status.clone()
+    }
+}
+
+/// Open amount on the line's own side (what `<openvalue>` shows).
+pub(crate) fn open_on_side(line: &TransactionLine) -> Option<Decimal> {
+    line.open_value
+        .map(|o| if line.debit_credit == "credit" { -o } else { o })
+}
+
+/// A transaction in the read shape (`location` = its status).
+pub(crate) fn transaction(office: &Office, tx: &Transaction, user: &str, q06: bool) -> Element {
+    let book = office.day_books.get(&tx.code);
+    let book_name = book.map(|b| b.name.clone()).unwrap_or_default();
+    let kind = book.map(|b| b.kind.clone()).unwrap_or_default();
+    let mut header = Element::new("header")
+        .with_child(office_el(office))
+        .with_child(
+            Element::text_el("code", &tx.code)
+                .with_attr("name", &book_name)
+                .with_attr("shortname", &book_name),
+        )
+        .with_child(Element::text_el("number", &tx.number))
+        .with_child(Element::text_el("period", &tx.period))
+        .with_child(
+            Element::text_el("currency", &tx.currency)
+                .with_attr("name", if tx.currency == "EUR" { "Euro" } else { "" })
+                .with_attr("shortname", if tx.currency == "EUR" { "Euro" } else { "" }),
+        )
+        .with_child(Element::text_el(
+            "date",
+            &tx.date.map(fmt_date).unwrap_or_default(),
+        ))
+        .with_child(Element::text_el("origin", "import"))
+        .with_child(Element::text_el("originreference", ""))
+        .with_child(
+            Element::text_el("user", user)
+                .with_attr("name", user)
+                .with_attr("shortname", user),
+        );
+    if kind == "sales" || kind == "purchase" {
+        header.push(Element::text_el("invoicenumber", &tx.invoice_number));
+        header.push(Element::text_el(
+            "duedate",
+            &tx.due_date.map(fmt_date).unwrap_or_default(),
+        ));
+    }
+    header.push(Element::text_el("modified", &tx.modified));
+    let mut lines = Element::new("lines");
+    for line in &tx.lines {
+        lines.push(transaction_line(office, line, q06));
+    }
+    Element::new("transaction")
+        .with_attr("result", "1")
+        .with_attr("location", &tx.status)
+        .with_child(header)
+        .with_child(lines)
+}
+
+fn transaction_line(office: &Office, line: &TransactionLine, q06: bool) -> Element {
+    let mut el = Element::new("line")
+        .with_attr("type", &line.line_type)
+        .with_attr("id", &line.id.to_string())
+        .with_child(dim_el(office, "dim1", &line.dim1, &["BAS", "PNL"]));
+    if !line.dim2.is_empty() {
+        el.push(dim_el(office, "dim2", &line.dim2, &["DEB", "CRD", "KPL"]));
+    }
+    if !line.dim3.is_empty() {
+        el.push(dim_el(office, "dim3", &line.dim3, &["PRJ"]));
+    }
+    let value = money(line.value);
+    el.push(Element::text_el("value", &value));
+    el.push(Element::text_el("debitcredit", &line.debit_credit));
+    el.push(Element::text_el("description", &line.description));
+    if !line.vat_code.is_empty() {
+        let name = office
+            .vat
+            .get(&line.vat_code)
+            .map(|v| v.name.clone())
+            .unwrap_or_default();
+        el.push(
+            Element::text_el("vatcode", &line.vat_code)
+                .with_attr("name", &name)
+                .with_attr("shortname", &name),
+        );
+    }
+    el.push(Element::text_el("rate", "1"));
+    el.push(Element::text_el("basevalue", &value));
+    el.push(Element::text_el("reprate", "1"));
+    el.push(Element::text_el("repvalue", &value));
+    match line.line_type.as_str() {
+        "total" => {
+            let vat = money(line.vat_value.unwrap_or_default());
+            el.push(Element::text_el("vattotal", &vat));
+            el.push(Element::text_el("vatbasetotal", &vat));
+            el.push(Element::text_el("vatreptotal", &vat));
+        }
+        "detail" => {
+            if let Some(v) = line.vat_value {
+                let v = money(v);
+                el.push(Element::text_el("vatvalue", &v));
+                el.push(Element::text_el("vatbasevalue", &v));
+                el.push(Element::text_el("vatrepvalue", &v));
+            }
+        }
+        "vat" => {
+            let t = money(line.vat_turnover.unwrap_or_default());
+            el.push(Element::text_el("vatturnover", &t));
+            el.push(Element::text_el("vatbaseturnover", &t));
+            el.push(Element::text_el("vatrepturnover", &t));
+        }
+        _ => {}
+    }
+    if !line.invoice_number.is_empty() {
+        el.push(Element::text_el("invoicenumber", &line.invoice_number));
+    }
+    if let Some(open) = open_on_side(line) {
+        let open = money(open);
+        el.push(Element::text_el("matchlevel", "2"));
+        el.push(Element::text_el("openvalue", &open));
+        el.push(Element::text_el("openbasevalue", &open));
+        el.push(Element::text_el("openrepvalue", &open));
+    }
+    el.push(Element::text_el(
+        "matchstatus",
+        &shown_match_status(line, q06),
+    ));
+    if let Some(d) = line.match_date {
+        el.push(Element::text_el("matchdate", &fmt_date(d)));
+    }
+    if let Some(n) = line.match_number {
+        el.push(Element::text_el("matchnumber", &n.to_string()));
+    }
+    el
+}

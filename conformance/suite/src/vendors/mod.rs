@@ -1,0 +1,36 @@
+//! The adapters wired to their simulators: one [`VendorBinding`](crate::harness::VendorBinding)
+//! per vendor, behind a feature named after it.
+
+#[cfg(feature = "afas")]
+pub mod afas;
+#[cfg(feature = "exact")]
+pub mod exact;
+#[cfg(feature = "twinfield")]
+pub mod twinfield;
+
+use grootboek_sim::common::SimCore;
+
+/// Method, path with query, and status of every request a simulator answered, control routes left out.
+pub(crate) fn logged_requests(core: &SimCore) -> Vec<(String, String, u16)> {
+    core.log
+        .snapshot()
+        .into_iter()
+        .filter(|r| !r.path.starts_with("/__sim"))
+        .map(|r| {
+            let target = match &r.query {
+                Some(q) => format!("{}?{q}", r.path),
+                None => r.path.clone(),
+            };
+            (r.method, target, r.status)
+        })
+        .collect()
+}
+
+/// How many requests a simulator answered that could change its state (anything but GET/HEAD),
+/// control routes left out.
+pub(crate) fn state_changing_requests(core: &SimCore) -> usize {
+    logged_requests(core)
+        .iter()
+        .filter(|(m, _, _)| m != "GET" && m != "HEAD")
+        .count()
+}

@@ -1,0 +1,196 @@
+//! [`MemoryBudget`]: rate buckets ([`GcraModel`]) and concurrency caps (tokio semaphores) for
+//! the workers of one process. Time is `tokio::time::Instant`, so tests may pause tokio's clock.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+use super::gcra::{GcraModel, GcraParams};
+use super::{merge, over_max_wait, Admission, Bucket, Budget, Charge, Limit, Permit};
+use crate::error::Result;
+
+/// How often a request denied only by a concurrency cap looks again in `try_acquire`.
+const SLOT_POLL: Duration = Duration::from_millis(5);
+
+/// A budget shared by the tasks of one process.
+pub struct MemoryBudget {
+    state: Mutex<State>,
+    semaphores: Mutex<HashMap<String, Arc<Semaphore>>>,
+    queues: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    base: Instant,
+    max_wait: Duration,
+}
+
+#[derive(Default)]
+struct State {
+    model: GcraModel,
+    paused_until: HashMap<String, Instant>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Default for MemoryBudget {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MemoryBudget {
+    /// An empty budget; [`Budget::acquire`] waits at most 120 s.
+    pub fn new() -> Self {
+        Self {
+            state: Mutex::new(State::default()),
+            semaphores: Mutex::new(HashMap::new()),
+            queues: Mutex::new(HashMap::new()),
+            base: Instant::now(),
+            max_wait: Duration::from_secs(120),
+        }
+    }
+
+    /// Set how long [`Budget::acquire`] may wait before answering `RateLimited`.
+    pub fn with_max_wait(mut self, max_wait: Duration) -> Self {
+        self.max_wait = max_wait;
+        self
+    }
+
+    fn semaphore(&self, bucket: &Bucket, max: u32) -> Arc<Semaphore> {
+        lock(&self.semaphores)
+            .entry(bucket.name().to_owned())
+            .or_insert_with(|| Arc::new(Semaphore::new(max as usize)))
+            .clone()
+    }
+
+    /// The FIFO queue of requests with the same set of rate buckets, so that waiting workers
+    /// are admitted in arrival order rather than whoever wakes first (no starvation).
+    fn queue(&self, merged: &[(Bucket, u64)]) -> Arc<tokio::sync::Mutex<()>> {
+        let key: Vec<&str> = merged
+            .iter()
+            .filter(|(b, _)| matches!(b.limit(), Limit::Rate { .. }))
+            .map(|(b, _)| b.name())
+            .collect();
+        lock(&self.queues)
+            .entry(key.join("\n"))
+            .or_default()
+            .clone()
+    }
+
+    fn now_us(&self) -> u64 {
+        u64::try_from(self.base.elapsed().as_micros()).unwrap_or(u64::MAX / 4)
+    }
+
+    /// Take the rate charges (and check pauses), or say how long to wait.
+    fn take_rates(&self, merged: &[(Bucket, u64)]) -> std::result::Result<(), Duration> {
+        let now = Instant::now();
+        let mut state = lock(&self.state);
+        let paused = merged
+            .iter()
+            .filter_map(|(b, _)| state.paused_until.get(b.name()))
+            .filter(|until| **until > now)
+            .map(|until| *until - now)
+            .max();
+        if let Some(wait) = paused {
+            return Err(wait);
+        }
+        let rates: Vec<(&str, u64, GcraParams)> = merged
+            .iter()
+            .filter_map(|(b, cost)| match b.limit() {
+                Limit::Rate {
+                    capacity,
+                    window,
+                    burst,
+                } => Some((b.name(), *cost, GcraParams::new(capacity, window, burst))),
+                Limit::Concurrent { .. } => None,
+            })
+            .collect();
+        state
+            .model
+            .admit(self.now_us(), &rates)
+            .map_err(Duration::from_micros)
+    }
+}
+
+impl fmt::Debug for MemoryBudget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryBudget")
+            .field("max_wait", &self.max_wait)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl Budget for MemoryBudget {
+    async fn try_acquire(&self, charges: &[Charge]) -> Result<Admission> {
+        let merged = merge(charges)?;
+        let mut slots: Vec<OwnedSemaphorePermit> = Vec::new();
+        for (b, _) in &merged {
+            if let Limit::Concurrent { max } = b.limit() {
+                match self.semaphore(b, max).try_acquire_owned() {
+                    Ok(p) => slots.push(p),
+                    Err(_) => {
+                        return Ok(Admission::Denied {
+                            retry_after: SLOT_POLL,
+                        })
+                    }
+                }
+            }
+        }
+        Ok(match self.take_rates(&merged) {
+            Ok(()) => Admission::Granted(Permit::with_slots(slots)),
+            Err(retry_after) => Admission::Denied { retry_after },
+        })
+    }
+
+    async fn acquire(&self, charges: &[Charge]) -> Result<Permit> {
+        let merged = merge(charges)?;
+        let deadline = Instant::now() + self.max_wait;
+        // Concurrency slots first, in name order (no deadlock between requests), waiting fairly.
+        let mut slots = Vec::new();
+        for (b, _) in &merged {
+            if let Limit::Concurrent { max } = b.limit() {
+                let sem = self.semaphore(b, max);
+                match tokio::time::timeout_at(deadline, sem.acquire_owned()).await {
+                    Ok(Ok(p)) => slots.push(p),
+                    _ => return Err(over_max_wait(charges, self.max_wait)),
+                }
+            }
+        }
+        let queue = self.queue(&merged);
+        let _turn = match tokio::time::timeout_at(deadline, queue.lock()).await {
+            Ok(turn) => turn,
+            Err(_) => return Err(over_max_wait(charges, self.max_wait)),
+        };
+        loop {
+            match self.take_rates(&merged) {
+                Ok(()) => return Ok(Permit::with_slots(slots)),
+                Err(wait) => {
+                    let wake = Instant::now() + wait;
+                    if wake > deadline {
+                        return Err(over_max_wait(charges, wait));
+                    }
+                    tokio::time::sleep_until(wake).await;
+                }
+            }
+        }
+    }
+
+    async fn pause(&self, bucket: &str, duration: Duration) -> Result<()> {
+        let until = Instant::now() + duration;
+        let mut state = lock(&self.state);
+        let entry = state.paused_until.entry(bucket.to_owned()).or_insert(until);
+        if *entry < until {
+            *entry = until;
+        }
+        Ok(())
+    }
+
+    fn max_wait(&self) -> Duration {
+        self.max_wait
+    }
+}
