@@ -56,6 +56,7 @@ pub mod auth;
 pub mod capabilities;
 pub mod client;
 pub mod config;
+pub mod decode;
 pub mod ledger;
 pub mod listing;
 pub mod mapping;
@@ -63,3 +64,8 @@ pub mod wire;
 
 pub use config::{AfasConfig, AfasEnvironment, DocumentDate, GetConnectors, AFAS_MAX_CONCURRENT};
 pub use ledger::{connect, AfasLedger};
+
+/// The catalog IDs whose defence this adapter can switch off (through
+/// [`grootboek_core::Defences`]); every other quirk it handles is defended unconditionally.
+/// The conformance suite proves each of these load-bearing: with the defence off, its case fails.
+pub const DEFENCES: &[&str] = &["Q02", "Q05", "Q09", "Q10", "Q14", "Q15"];

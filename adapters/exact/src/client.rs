@@ -6,13 +6,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use grootboek_core::json::JsonOut;
 use grootboek_core::runtime::{
     classify_refresh_error, AccessToken, Budget, Charge, ConnectionId, ExactBudget, RetryPolicy,
     TokenBroker, TokenPair,
 };
 use grootboek_core::{Error, ErrorKind, Result, Vendor, VendorError, WriteOutcome};
-use reqwest::header::HeaderMap;
-use serde_json::Value;
+use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use tokio::sync::Mutex;
 
 use grootboek_core::runtime::retry::retry_without_check;
@@ -21,12 +21,13 @@ use crate::auth::ExactOAuth;
 use crate::odata::{self, ODataPage, Row};
 use crate::urls::{ApiUrl, ApiUrls, Division, Endpoint, Query};
 
-/// The HTTP method of a call, with its JSON body.
+/// The HTTP method of a call, with its JSON body as text (serialised once from a [`JsonOut`],
+/// amounts as exact decimal text).
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Method<'a> {
     Get,
-    Post(&'a Value),
-    Put(&'a Value),
+    Post(&'a str),
+    Put(&'a str),
 }
 
 impl Method<'_> {
@@ -368,8 +369,13 @@ impl Client {
                 .http
                 .post(url.url().clone())
                 .header("Prefer", "return=representation")
-                .json(b),
-            Method::Put(b) => self.http.put(url.url().clone()).json(b),
+                .header(CONTENT_TYPE, "application/json")
+                .body(b.to_string()),
+            Method::Put(b) => self
+                .http
+                .put(url.url().clone())
+                .header(CONTENT_TYPE, "application/json")
+                .body(b.to_string()),
         };
         let sent = builder
             .bearer_auth(token.expose_secret())
@@ -533,12 +539,13 @@ impl Client {
         op: &'static str,
         division: Division,
         endpoint: Endpoint,
-        body: &Value,
+        body: &JsonOut,
     ) -> Result<Option<Row>> {
         let url = self
             .urls
             .collection(division, endpoint, &Query::default())?;
-        let r = self.call(op, Method::Post(body), &url).await?;
+        let text = body.to_json();
+        let r = self.call(op, Method::Post(&text), &url).await?;
         if r.body.is_empty() {
             return Ok(None);
         }
@@ -550,8 +557,9 @@ impl Client {
     }
 
     /// PUT a JSON body to a URL (Exact answers 204 with no body).
-    pub async fn put(&self, op: &'static str, url: &ApiUrl, body: &Value) -> Result<()> {
-        self.call(op, Method::Put(body), url).await.map(|_| ())
+    pub async fn put(&self, op: &'static str, url: &ApiUrl, body: &JsonOut) -> Result<()> {
+        let text = body.to_json();
+        self.call(op, Method::Put(&text), url).await.map(|_| ())
     }
 }
 

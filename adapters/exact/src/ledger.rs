@@ -8,6 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use grootboek_core::dates::amsterdam_date;
+use grootboek_core::json::JsonOut;
 use grootboek_core::runtime::{
     BrokerConfig, ConnectionId, ExactBudget, MemoryBudget, MemoryTokenBroker, RetryPolicy,
     TokenBroker, TokenPair,
@@ -1151,7 +1152,10 @@ impl ExactLedger {
         callback_url: &str,
     ) -> Result<WebhookSubscription> {
         let division = Self::division(administration)?;
-        let body = serde_json::json!({ "CallbackURL": callback_url, "Topic": topic });
+        let body = JsonOut::object()
+            .with("CallbackURL", callback_url)
+            .with("Topic", topic)
+            .build();
         let row = self
             .client()
             .post(

@@ -51,6 +51,7 @@ pub mod auth;
 pub mod capabilities;
 mod client;
 pub mod config;
+pub mod decode;
 mod ledger;
 pub mod mapping;
 pub mod model;
@@ -70,3 +71,8 @@ pub use urls::Division;
 
 #[doc(no_inline)]
 pub use grootboek_core::Ledger;
+
+/// The catalog IDs whose defence this adapter can switch off (through
+/// [`grootboek_core::Defences`]); every other quirk it handles is defended unconditionally.
+/// The conformance suite proves each of these load-bearing: with the defence off, its case fails.
+pub const DEFENCES: &[&str] = &["Q01", "Q02", "Q04", "Q07", "Q08", "Q13", "Q15", "Q16"];

@@ -130,7 +130,9 @@ pub struct WebhookContent {
 pub struct WebhookEvent {
     /// The notification.
     pub content: WebhookContent,
-    /// The entity as Exact serves it at `ExactOnlineEndpoint` (`None` for a `Delete`).
+    /// The entity as Exact serves it at `ExactOnlineEndpoint` (`None` for a `Delete`), every
+    /// JSON number given as a string with its exact text (`"AmountFC": "9075.5"`), so that no
+    /// amount passes through floating point.
     pub entity: Option<serde_json::Map<String, serde_json::Value>>,
     /// How many GETs it took to read the entity.
     pub attempts: u32,

@@ -4,11 +4,18 @@
 //!
 //! Everything here is tolerant of what the reference says real traffic contains (a BOM, `d` as a
 //! bare array, a single object, `__next` before or after `results`) and never panics on input.
+//!
+//! No amount passes through floating point: every response is parsed with
+//! [`parse_numbers_as_text`], so each JSON number arrives as a string holding its exact text
+//! (`"AmountFC": 9075.5` is read as `"9075.5"`), and the accessors below read decimals,
+//! integers and booleans from that text. Request bodies are [`JsonOut`] trees whose amounts are
+//! written as exact decimal text ([`json_number`]).
 
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use grootboek_core::dates::amsterdam_date;
+use grootboek_core::json::{parse_numbers_as_text, JsonOut};
 use grootboek_core::{Error, Result};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
@@ -30,10 +37,15 @@ pub fn strip_bom(body: &[u8]) -> &[u8] {
     body.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(body)
 }
 
-/// Parse a response body as JSON.
+/// Parse a response body as JSON with every number kept as its exact text (a JSON string), so
+/// that no amount passes through `f64` (see [`parse_numbers_as_text`]). A BOM is ignored.
 pub fn parse_json(body: &[u8]) -> Result<Value> {
-    serde_json::from_slice(strip_bom(body))
-        .map_err(|e| Error::protocol(format!("Exact answered something that is not JSON: {e}")))
+    parse_numbers_as_text(body).map_err(|e| {
+        Error::protocol(format!(
+            "Exact answered something that is not JSON: {}",
+            e.message()
+        ))
+    })
 }
 
 fn rows_of(v: &Value) -> Result<Vec<Row>> {
@@ -116,7 +128,7 @@ pub fn parse_single(body: &[u8]) -> Result<Option<Row>> {
 
 /// The error message of an Exact error body (`error.message.value`), raw, and its `code`.
 pub fn parse_error(body: &[u8]) -> (Option<String>, Option<String>) {
-    let Ok(v) = serde_json::from_slice::<Value>(strip_bom(body)) else {
+    let Ok(v) = parse_numbers_as_text(body) else {
         let text = String::from_utf8_lossy(body).trim().to_string();
         let text: String = text.chars().take(500).collect();
         return (None, (!text.is_empty()).then_some(text));
@@ -146,14 +158,14 @@ pub fn parse_error(body: &[u8]) -> (Option<String>, Option<String>) {
     (code, message)
 }
 
-/// A string field, trimmed of Exact's padding; `None` when absent, null or blank.
+/// A string field, trimmed of Exact's padding; `None` when absent, null or blank. A number
+/// (read as its text by [`parse_json`]) is given as that text.
 pub fn string(row: &Row, field: &str) -> Option<String> {
     match row.get(field) {
         Some(Value::String(s)) => {
             let t = s.trim();
             (!t.is_empty()).then(|| t.to_string())
         }
-        Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
     }
 }
@@ -164,8 +176,8 @@ pub fn required_string(row: &Row, field: &str, entity: &str) -> Result<String> {
         .ok_or_else(|| Error::protocol(format!("Exact returned a {entity} without `{field}`")))
 }
 
-/// A decimal field: a JSON number (read through its shortest decimal text, never through
-/// arithmetic on a float) or a numeric string. `None` when absent or null.
+/// A decimal field: a number as text (how [`parse_json`] delivers every JSON number) or a
+/// numeric string. `None` when absent or null.
 pub fn decimal(row: &Row, field: &str) -> Result<Option<Decimal>> {
     match row.get(field) {
         None | Some(Value::Null) => Ok(None),
@@ -175,23 +187,23 @@ pub fn decimal(row: &Row, field: &str) -> Result<Option<Decimal>> {
     }
 }
 
-/// A decimal from a JSON number or numeric string.
+/// A decimal from its text: a number as [`parse_json`] delivers it (`"9075.5"`, `"1.5E+3"`) or
+/// a numeric string. Only strings are read: a [`Value::Number`] cannot come out of
+/// [`parse_json`], and reading one would mean reading an `f64`, so it is refused (`None`).
 pub fn decimal_of(v: &Value) -> Option<Decimal> {
-    let text = match v {
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => s.trim().to_string(),
-        _ => return None,
+    let Value::String(s) = v else {
+        return None;
     };
-    Decimal::from_str(&text)
-        .or_else(|_| Decimal::from_scientific(&text))
+    let text = s.trim();
+    Decimal::from_str(text)
+        .or_else(|_| Decimal::from_scientific(text))
         .ok()
         .map(|d| d.normalize())
 }
 
-/// An integer field that may arrive as a number or a string (Int64 in OData v2).
+/// An integer field: a number as text, or an OData v2 Int64 string (`"123L"`).
 pub fn integer(row: &Row, field: &str) -> Option<i64> {
     match row.get(field) {
-        Some(Value::Number(n)) => n.as_i64(),
         Some(Value::String(s)) => s.trim().trim_end_matches('L').parse().ok(),
         _ => None,
     }
@@ -301,30 +313,19 @@ pub fn pad_account_code(code: &str) -> String {
     format!("{:>18}", code.trim())
 }
 
-/// A decimal as a JSON number for a write.
-///
-/// `serde_json` (without `arbitrary_precision`) holds fractional numbers as binary floats, so the
-/// value goes through one at the very edge. The conversion is checked: the float's shortest decimal
-/// text must read back as exactly the same decimal, otherwise the write is refused. Every amount
-/// with up to 15 significant digits passes, so no cent can be lost on the way out.
-pub fn json_number(d: Decimal) -> Result<Value> {
-    let d = d.normalize();
-    if d.scale() == 0 {
-        if let Ok(i) = i64::try_from(d.mantissa()) {
-            return Ok(Value::from(i));
-        }
-    }
-    let f: f64 = d
-        .to_string()
-        .parse()
-        .map_err(|_| Error::validation(format!("{d} cannot be sent as a number")))?;
-    let n = serde_json::Number::from_f64(f)
-        .ok_or_else(|| Error::validation(format!("{d} cannot be sent as a number")))?;
-    match decimal_of(&Value::Number(n.clone())) {
-        Some(back) if back == d => Ok(Value::Number(n)),
-        _ => Err(Error::validation(format!(
-            "{d} has too many digits to be sent to Exact exactly"
-        ))),
+/// A decimal as a JSON number for a write: its exact decimal text, normalised (`-14200.10` is
+/// written `-14200.1`, `100.00` is `100`). No floating point is involved, so every
+/// [`Decimal`] is written exactly, whatever its number of digits.
+pub fn json_number(d: Decimal) -> JsonOut {
+    JsonOut::Decimal(d.normalize())
+}
+
+/// A row from a JSON object's text, read as [`parse_json`] reads answers (numbers as text).
+#[cfg(test)]
+pub(crate) fn test_row(json: &str) -> Row {
+    match parse_json(json.as_bytes()) {
+        Ok(Value::Object(o)) => o,
+        other => panic!("not a JSON object: {other:?}"),
     }
 }
 
@@ -343,8 +344,16 @@ mod tests {
         assert_eq!(parse_page(next_first).unwrap().next.as_deref(), Some("n"));
         let bare = "\u{feff}{\"d\":[{\"A\":1}]}".as_bytes();
         assert_eq!(parse_page(bare).unwrap().rows.len(), 1);
-        let single = br#"{"d":{"ID":"x"}}"#;
-        assert_eq!(parse_single(single).unwrap().unwrap()["ID"], "x");
+        let single = br#"{"d":{"ID":"x","AmountFC":9075.10,"Big":12345678901234567.89}}"#;
+        let row = parse_single(single).unwrap().unwrap();
+        assert_eq!(row["ID"], "x");
+        // Numbers arrive as their exact text, never as f64.
+        assert_eq!(row["AmountFC"], "9075.10");
+        assert_eq!(row["Big"], "12345678901234567.89");
+        assert_eq!(
+            decimal(&row, "Big").unwrap(),
+            Some(dec!(12345678901234567.89))
+        );
         assert!(parse_page(b"<html>maintenance</html>").is_err());
         assert!(parse_page(br#"{"x":1}"#).is_err());
         assert!(parse_page(br#"{"d":{"results":[1]}}"#).is_err());
@@ -379,9 +388,10 @@ mod tests {
 
     #[test]
     fn numbers_strings_and_padding() {
-        let row: Row = serde_json::from_str(
-            r#"{"A":9075,"B":0.21,"C":"12.50","D":null,"Code":"                 8","Country":"NL ","T":"123L","F":"x"}"#,
+        let row = parse_single(
+            br#"{"d":{"A":9075,"B":0.21,"C":"12.50","D":null,"Code":"                 8","Country":"NL ","T":"123L","F":"x","N":26700001,"Yes":true,"No":"false","E":-1.5E+3}}"#,
         )
+        .unwrap()
         .unwrap();
         assert_eq!(decimal(&row, "A").unwrap(), Some(dec!(9075)));
         assert_eq!(decimal(&row, "B").unwrap(), Some(dec!(0.21)));
@@ -391,23 +401,32 @@ mod tests {
         assert_eq!(string(&row, "Code").as_deref(), Some("8"));
         assert_eq!(string(&row, "Country").as_deref(), Some("NL"));
         assert_eq!(integer(&row, "T"), Some(123));
+        assert_eq!(integer(&row, "N"), Some(26700001));
+        assert_eq!(integer(&row, "B"), None);
+        assert_eq!(string(&row, "N").as_deref(), Some("26700001"));
+        assert_eq!(boolean(&row, "Yes"), Some(true));
+        assert_eq!(boolean(&row, "No"), Some(false));
+        assert_eq!(decimal(&row, "E").unwrap(), Some(dec!(-1500)));
+        // A serde_json number (an f64 inside) is never read as an amount.
+        assert_eq!(decimal_of(&serde_json::json!(0.21)), None);
         assert_eq!(pad_account_code("8"), "                 8");
         assert_eq!(pad_account_code("8").len(), 18);
     }
 
     #[test]
-    fn json_numbers_are_exact_or_refused() {
-        assert_eq!(json_number(dec!(100)).unwrap().to_string(), "100");
+    fn json_numbers_are_exact_text() {
+        assert_eq!(json_number(dec!(100)).to_json(), "100");
+        assert_eq!(json_number(dec!(100.00)).to_json(), "100");
+        assert_eq!(json_number(dec!(-14200.10)).to_json(), "-14200.1");
+        assert_eq!(json_number(dec!(0.21)).to_json(), "0.21");
+        assert_eq!(json_number(dec!(1234567.89)).to_json(), "1234567.89");
+        // More digits than an f64 holds: written exactly, where the float path had to refuse it.
         assert_eq!(
-            json_number(dec!(-14200.10)).unwrap().to_string(),
-            "-14200.1"
+            json_number(dec!(1234567890123.456789)).to_json(),
+            "1234567890123.456789"
         );
-        assert_eq!(json_number(dec!(0.21)).unwrap().to_string(), "0.21");
-        assert_eq!(
-            json_number(dec!(1234567.89)).unwrap().to_string(),
-            "1234567.89"
-        );
-        assert!(json_number(dec!(1234567890123.456789)).is_err());
+        let back = parse_json(json_number(dec!(-0.000001)).to_json().as_bytes()).unwrap();
+        assert_eq!(decimal_of(&back), Some(dec!(-0.000001)));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! webhook secret. The raw substring is hashed (never a re-encoding) and compared in constant
 //! time.
 
+use grootboek_core::json::parse_numbers_as_text;
 use grootboek_core::{Error, ErrorKind, Result, Vendor};
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
@@ -80,11 +81,12 @@ pub fn verify(secret: &SecretString, body: &[u8]) -> Result<WebhookContent> {
 }
 
 fn parse_content(content: &[u8]) -> Result<WebhookContent> {
-    let v: Value = serde_json::from_slice(content)
-        .map_err(|e| Error::protocol(format!("the webhook Content is not JSON: {e}")))?;
+    // Numbers (the `Division`) arrive as their text, like every answer the adapter reads.
+    let v: Value = parse_numbers_as_text(content).map_err(|e| {
+        Error::protocol(format!("the webhook Content is not JSON: {}", e.message()))
+    })?;
     let s = |f: &str| v.get(f).and_then(Value::as_str).map(str::to_string);
     let division = match v.get("Division") {
-        Some(Value::Number(n)) => n.as_i64().and_then(|n| i32::try_from(n).ok()),
         Some(Value::String(t)) => t.trim().parse().ok(),
         _ => None,
     }

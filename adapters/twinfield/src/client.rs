@@ -75,6 +75,8 @@ pub struct Transport {
     layout: TwinfieldBudget,
     resolver: ClusterResolver,
     cluster: RwLock<Option<String>>,
+    /// Held while the cluster is being resolved, so concurrent callers resolve it once (T02).
+    resolving: tokio::sync::Mutex<()>,
     counters: Counters,
 }
 
@@ -105,6 +107,7 @@ impl Transport {
             layout,
             resolver,
             cluster: RwLock::new(None),
+            resolving: tokio::sync::Mutex::new(()),
             counters: Counters::default(),
         }
     }
@@ -143,6 +146,12 @@ impl Transport {
 
     /// The cluster for `token`: the cache, else the one stored with the tokens, else resolved.
     pub async fn cluster_for(&self, token: &AccessToken) -> Result<String> {
+        if let Some(c) = self.cached_cluster() {
+            return Ok(c);
+        }
+        // One resolution per organisation however many tasks start at once: the others wait
+        // here and find it cached.
+        let _resolving = self.resolving.lock().await;
         if let Some(c) = self.cached_cluster() {
             return Ok(c);
         }

@@ -56,6 +56,7 @@ pub mod capabilities;
 pub mod client;
 pub mod cluster;
 pub mod config;
+pub mod decode;
 pub mod ledger;
 pub mod mapping;
 pub mod xml;
@@ -65,3 +66,8 @@ pub use client::{RestStatus, TransportStats};
 pub use config::TwinfieldConfig;
 pub use ledger::{connect, BatchOutcome, TwinfieldLedger};
 pub use mapping::transaction::Destiny;
+
+/// The catalog IDs whose defence this adapter can switch off (through
+/// [`grootboek_core::Defences`]); every other quirk it handles is defended unconditionally.
+/// The conformance suite proves each of these load-bearing: with the defence off, its case fails.
+pub const DEFENCES: &[&str] = &["Q02", "Q03", "Q06", "Q11", "Q12", "Q15", "T02", "T06"];

@@ -11,6 +11,7 @@
 //! [`common::SimCore`]) and over HTTP under `/__sim/` (see [`common::control`]).
 
 pub mod common;
+pub mod serve;
 
 #[cfg(feature = "afas")]
 pub mod afas;

@@ -4,9 +4,12 @@
 
 use std::any::Any;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
+use grootboek_core::runtime::clock::Clock;
 use grootboek_core::{Defences, Ledger, Vendor};
+use grootboek_sim::common::SimCore;
 use rust_decimal::Decimal;
 
 use crate::case::Failure;
@@ -99,8 +102,86 @@ pub trait Harness: Send + Sync {
         false
     }
 
+    /// Move the simulated clock forward by `by`; the adapter reads the same clock (token expiry,
+    /// Q04, T04, Q11). Returns false when this harness cannot.
+    fn advance_clock(&self, _by: Duration) -> bool {
+        false
+    }
+
+    /// How long the vendor's access tokens live, for vendors with OAuth access tokens.
+    fn access_token_lifetime(&self) -> Option<Duration> {
+        None
+    }
+
+    /// Another adapter instance for the same connection, as a second process would hold it: its
+    /// own HTTP client and caches, the same token broker (Q04, P4).
+    async fn second_connection(&self) -> Result<Arc<dyn Ledger>, Failure> {
+        Err(Failure(
+            "this harness cannot open a second connection to the same grant".into(),
+        ))
+    }
+
+    /// How many token refreshes the vendor (or, where the vendor does not count, the shared
+    /// token broker) performed for this connection so far.
+    async fn refresh_count(&self) -> Result<u64, Failure> {
+        Err(Failure(
+            "this harness does not count token refreshes".into(),
+        ))
+    }
+
+    /// How many requests reached the vendor's token endpoint so far (code exchanges and
+    /// refreshes, refused ones included).
+    fn token_endpoint_requests(&self) -> Result<usize, Failure> {
+        Err(Failure(
+            "this harness cannot see the vendor's token endpoint".into(),
+        ))
+    }
+
+    /// Revoke this connection's grant at the vendor, as a password change or a disabled user
+    /// does (T04). Returns false when this harness cannot.
+    fn revoke_grant(&self) -> bool {
+        false
+    }
+
+    /// A fresh adapter instance with the vendor's real call budget, against this simulator with
+    /// the vendor's real limits switched on (on a fast simulated clock where the limits are per
+    /// minute), and the size of a burst that exceeds one limit window (T05).
+    async fn budgeted_ledger(&self) -> Result<Burst, Failure> {
+        Err(Failure(
+            "this harness cannot run the adapter with the vendor's real budget".into(),
+        ))
+    }
+
     /// The concrete harness, for cases about one vendor's own behaviour.
     fn as_any(&self) -> &dyn Any;
+}
+
+/// An adapter instance with the vendor's real budget and how hard to push it (T05).
+pub struct Burst {
+    /// The adapter.
+    pub ledger: Arc<dyn Ledger>,
+    /// How many reads the burst makes in total: more than one limit window admits.
+    pub reads: usize,
+    /// How many tasks read at once.
+    pub concurrency: usize,
+    /// What the vendor limits, in words, for the report.
+    pub limit: String,
+}
+
+/// A simulator's clock as the adapter's clock, so that advancing simulated time moves token
+/// expiry and "today" for the adapter too.
+pub struct SimulatedTime(pub Arc<SimCore>);
+
+impl std::fmt::Debug for SimulatedTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SimulatedTime({})", self.0.vendor)
+    }
+}
+
+impl Clock for SimulatedTime {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.clock.now()
+    }
 }
 
 /// How the runner makes harnesses for one vendor. Registering an adapter is one of these.

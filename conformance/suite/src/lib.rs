@@ -24,6 +24,7 @@
 pub mod case;
 pub mod cases;
 pub mod harness;
+pub mod preflight;
 pub mod report;
 pub mod runner;
 pub mod vendors;

@@ -8,7 +8,7 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 
 use crate::case::{Applicability, Case, Outcome};
-use crate::harness::VendorBinding;
+use crate::harness::{Harness, VendorBinding};
 
 /// The result of one case against one vendor.
 #[derive(Debug, Clone, Serialize)]
@@ -109,34 +109,44 @@ pub async fn run_one(
     options: &RunOptions,
 ) -> CaseRun {
     let start = Instant::now();
-    let (outcome, reason) = match binding
+    match binding
         .harness(options.defences.clone(), options.redis.as_deref())
         .await
     {
-        Err(e) => (
-            Outcome::Failed,
-            format!("could not set up the simulator and adapter: {e}"),
-        ),
         Ok(harness) => {
-            let caps = harness.ledger().capabilities();
-            match case.applies(binding.vendor(), &caps) {
-                Applicability::NotApplicable(reason) => (Outcome::NotApplicable, reason),
-                Applicability::Applies => {
-                    match tokio::time::timeout(options.timeout, case.run(harness.as_ref())).await {
-                        Ok(Ok(())) => (Outcome::Passed, String::new()),
-                        Ok(Err(f)) => (Outcome::Failed, f.0),
-                        Err(_) => (
-                            Outcome::Failed,
-                            format!("timed out after {} s", options.timeout.as_secs()),
-                        ),
-                    }
-                }
-            }
+            let mut run = run_on(case, harness.as_ref(), options.timeout).await;
+            run.duration_ms = start.elapsed().as_millis() as u64;
+            run
         }
+        Err(e) => CaseRun {
+            case: case.id().to_string(),
+            vendor: binding.vendor(),
+            outcome: Outcome::Failed,
+            reason: format!("could not set up the simulator and adapter: {e}"),
+            duration_ms: start.elapsed().as_millis() as u64,
+            title: case.title().to_string(),
+        },
+    }
+}
+
+/// Run one case on a harness that already exists (a pre-flight runs its cases in one session).
+pub async fn run_on(case: &dyn Case, harness: &dyn Harness, timeout: Duration) -> CaseRun {
+    let start = Instant::now();
+    let caps = harness.ledger().capabilities();
+    let (outcome, reason) = match case.applies(harness.vendor(), &caps) {
+        Applicability::NotApplicable(reason) => (Outcome::NotApplicable, reason),
+        Applicability::Applies => match tokio::time::timeout(timeout, case.run(harness)).await {
+            Ok(Ok(())) => (Outcome::Passed, String::new()),
+            Ok(Err(f)) => (Outcome::Failed, f.0),
+            Err(_) => (
+                Outcome::Failed,
+                format!("timed out after {} s", timeout.as_secs()),
+            ),
+        },
     };
     CaseRun {
         case: case.id().to_string(),
-        vendor: binding.vendor(),
+        vendor: harness.vendor(),
         outcome,
         reason,
         duration_ms: start.elapsed().as_millis() as u64,

@@ -1,7 +1,7 @@
 //! `crm/Accounts` ⇄ customer and supplier [`Dimension`]s.
 
+use grootboek_core::json::{JsonObject, JsonOut};
 use grootboek_core::{CountryCode, Dimension, DimensionKind, DimensionPatch, Error, Patch, Result};
-use serde_json::{json, Map, Value};
 
 use crate::odata::{self, Row};
 
@@ -54,67 +54,57 @@ pub fn is_kind(row: &Row, kind: DimensionKind) -> bool {
 }
 
 /// The POST body of a new account (or the full PUT body of an upsert).
-pub fn to_wire(d: &Dimension) -> Value {
-    let mut m = Map::new();
-    m.insert("Code".into(), json!(d.code));
-    m.insert("Name".into(), json!(d.name));
-    if let Some(c) = d.country {
-        m.insert("Country".into(), json!(c.code()));
-    }
-    if let Some(v) = &d.vat_number {
-        m.insert("VATNumber".into(), json!(v));
-    }
-    if let Some(v) = &d.email {
-        m.insert("Email".into(), json!(v));
-    }
-    if let Some(v) = &d.coc_number {
-        m.insert("ChamberOfCommerce".into(), json!(v));
-    }
+pub fn to_wire(d: &Dimension) -> JsonOut {
+    fields(d).build()
+}
+
+fn fields(d: &Dimension) -> JsonObject {
+    let mut m = JsonOut::object()
+        .with("Code", &d.code)
+        .with("Name", &d.name)
+        .with_opt("Country", d.country.as_ref().map(|c| c.code()))
+        .with_opt("VATNumber", d.vat_number.as_ref())
+        .with_opt("Email", d.email.as_ref())
+        .with_opt("ChamberOfCommerce", d.coc_number.as_ref());
     match d.kind {
         DimensionKind::Customer => {
-            m.insert("Status".into(), json!("C"));
-            m.insert("IsSales".into(), json!(true));
+            m.insert("Status", "C");
+            m.insert("IsSales", true);
         }
         DimensionKind::Supplier => {
-            m.insert("IsSupplier".into(), json!(true));
+            m.insert("IsSupplier", true);
         }
         _ => {}
     }
-    Value::Object(m)
+    m
 }
 
 /// The full PUT body of an upsert over an existing account: every field of the dimension, a
 /// field the dimension leaves empty cleared with `null` (an upsert overwrites).
-pub fn to_wire_overwrite(d: &Dimension) -> Value {
-    let mut v = to_wire(d);
-    if let Value::Object(m) = &mut v {
-        for field in ["Country", "VATNumber", "Email", "ChamberOfCommerce"] {
-            m.entry(field).or_insert(Value::Null);
-        }
+pub fn to_wire_overwrite(d: &Dimension) -> JsonOut {
+    let mut m = fields(d);
+    for field in ["Country", "VATNumber", "Email", "ChamberOfCommerce"] {
+        m.insert_null_if_absent(field);
     }
-    v
+    m.build()
 }
 
 /// The PUT body of a patch: kept fields are left out, cleared fields are `null`.
-pub fn patch_to_wire(p: &DimensionPatch) -> Value {
-    fn put<T>(m: &mut Map<String, Value>, field: &str, p: &Patch<T>, f: impl Fn(&T) -> Value) {
+pub fn patch_to_wire(p: &DimensionPatch) -> JsonOut {
+    fn put<T>(m: &mut JsonObject, field: &str, p: &Patch<T>, f: impl Fn(&T) -> JsonOut) {
         match p {
             Patch::Keep => {}
-            Patch::Clear => {
-                m.insert(field.into(), Value::Null);
-            }
-            Patch::Set(v) => {
-                m.insert(field.into(), f(v));
-            }
+            Patch::Clear => m.insert(field, JsonOut::Null),
+            Patch::Set(v) => m.insert(field, f(v)),
         }
     }
-    let mut m = Map::new();
-    put(&mut m, "Name", &p.name, |v| json!(v));
-    put(&mut m, "Country", &p.country, |c| json!(c.code()));
-    put(&mut m, "VATNumber", &p.vat_number, |v| json!(v));
-    put(&mut m, "Email", &p.email, |v| json!(v));
-    put(&mut m, "ChamberOfCommerce", &p.coc_number, |v| json!(v));
-    Value::Object(m)
+    let mut m = JsonOut::object();
+    put(&mut m, "Name", &p.name, |v| v.into());
+    put(&mut m, "Country", &p.country, |c| c.code().into());
+    put(&mut m, "VATNumber", &p.vat_number, |v| v.into());
+    put(&mut m, "Email", &p.email, |v| v.into());
+    put(&mut m, "ChamberOfCommerce", &p.coc_number, |v| v.into());
+    m.build()
 }
 
 #[cfg(test)]
@@ -122,9 +112,10 @@ mod tests {
     use super::*;
 
     fn fixture() -> Row {
-        let v: Value =
-            serde_json::from_str(include_str!("../../tests/fixtures/account.json")).unwrap();
-        crate::odata::page_of_value(&v).unwrap().rows.remove(0)
+        crate::odata::parse_page(include_bytes!("../../tests/fixtures/account.json"))
+            .unwrap()
+            .rows
+            .remove(0)
     }
 
     #[test]
@@ -142,19 +133,23 @@ mod tests {
     fn writes_customers_and_patches() {
         let d = Dimension::customer("C1", "Acme", "BE".parse().unwrap());
         let v = to_wire(&d);
-        assert_eq!(v["Code"], "C1");
-        assert_eq!(v["Country"], "BE");
-        assert_eq!(v["IsSales"], true);
+        assert_eq!(v.get("Code"), Some(&JsonOut::from("C1")));
+        assert_eq!(v.get("Country"), Some(&JsonOut::from("BE")));
+        assert_eq!(v.get("IsSales"), Some(&JsonOut::Bool(true)));
         assert!(v.get("Email").is_none());
-        assert_eq!(to_wire_overwrite(&d)["Email"], Value::Null);
+        assert_eq!(to_wire_overwrite(&d).get("Email"), Some(&JsonOut::Null));
+        assert_eq!(
+            to_wire_overwrite(&d).get("Country"),
+            Some(&JsonOut::from("BE"))
+        );
         let p = DimensionPatch {
             email: Patch::Clear,
             name: Patch::Set("New".into()),
             ..Default::default()
         };
         let w = patch_to_wire(&p);
-        assert_eq!(w["Email"], Value::Null);
-        assert_eq!(w["Name"], "New");
+        assert_eq!(w.get("Email"), Some(&JsonOut::Null));
+        assert_eq!(w.get("Name"), Some(&JsonOut::from("New")));
         assert!(w.get("Country").is_none());
     }
 }

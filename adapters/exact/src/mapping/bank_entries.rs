@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
+use grootboek_core::json::JsonOut;
 use grootboek_core::{Error, Result};
-use serde_json::{json, Map, Value};
 
 use crate::model::{BankEntry, BankEntryLine, PostedBankEntry};
 use crate::odata::{self, json_number, write_date, Row};
@@ -44,44 +44,39 @@ pub const LINE_SELECT: &[&str] = &[
     "OurRef",
 ];
 
-/// The POST body. `gl` maps GL codes to GUIDs, `accounts` customer codes to GUIDs.
+/// The POST body. `gl` maps GL codes to GUIDs, `accounts` customer codes to GUIDs. Amounts are
+/// written as exact decimal text ([`json_number`]).
 pub fn create_body(
     entry: &BankEntry,
     gl: &HashMap<String, String>,
     accounts: &HashMap<String, String>,
-) -> Result<Value> {
-    let mut m = Map::new();
-    m.insert("JournalCode".into(), json!(entry.journal.trim()));
-    if let Some(c) = &entry.currency {
-        m.insert("Currency".into(), json!(c));
-    }
+) -> Result<JsonOut> {
+    let mut m = JsonOut::object()
+        .with("JournalCode", entry.journal.trim())
+        .with_opt("Currency", entry.currency.as_ref());
     let mut lines = Vec::new();
     for line in &entry.lines {
-        let mut l = Map::new();
-        l.insert("Date".into(), json!(write_date(line.date)));
-        l.insert("AmountFC".into(), json_number(line.amount)?);
+        let mut l = JsonOut::object()
+            .with("Date", write_date(line.date))
+            .with("AmountFC", json_number(line.amount));
         if let Some(code) = &line.gl_account {
             let g = gl.get(code.trim()).ok_or_else(|| {
                 Error::validation(format!("GL account {code} does not exist in this division"))
             })?;
-            l.insert("GLAccount".into(), json!(g));
+            l.insert("GLAccount", g);
         }
         if let Some(code) = &line.customer {
             let a = accounts.get(code.trim()).ok_or_else(|| {
                 Error::validation(format!("account {code} does not exist in this division"))
             })?;
-            l.insert("Account".into(), json!(a));
+            l.insert("Account", a);
         }
-        if let Some(d) = &line.description {
-            l.insert("Description".into(), json!(d));
-        }
-        if let Some(r) = line.our_ref {
-            l.insert("OurRef".into(), json!(r));
-        }
-        lines.push(Value::Object(l));
+        l.insert_opt("Description", line.description.as_ref());
+        l.insert_opt("OurRef", line.our_ref);
+        lines.push(l.build());
     }
-    m.insert("BankEntryLines".into(), Value::Array(lines));
-    Ok(Value::Object(m))
+    m.insert("BankEntryLines", JsonOut::Array(lines));
+    Ok(m.build())
 }
 
 /// Read a bank entry from its header and line rows. Codes are taken from `GLAccountCode` /
@@ -152,16 +147,19 @@ mod tests {
             "71b961de-b9f3-49fe-883d-0f46c7e0e89b".to_string(),
         )]);
         let body = create_body(&entry, &HashMap::new(), &accounts).unwrap();
-        assert_eq!(body["BankEntryLines"][0]["AmountFC"].to_string(), "-121");
-        assert_eq!(body["BankEntryLines"][0]["Date"], "2026-03-05T00:00:00");
-        let header: Row = serde_json::from_str(
-            r#"{"EntryID":"5b3debef-9b1c-4bcd-b7ae-003e8d4139df","EntryNumber":1,"JournalCode":"20  "}"#,
-        )
-        .unwrap();
-        let line: Row = serde_json::from_str(
-            r#"{"LineNumber":1,"Date":"/Date(1772668800000)/","AmountFC":-121,"Account":"71b961de-b9f3-49fe-883d-0f46c7e0e89b","Description":"betaling F-1","OurRef":26700001}"#,
-        )
-        .unwrap();
+        let text = body.to_json();
+        assert!(text.contains(r#""AmountFC":-121,"#), "{text}");
+        assert!(text.contains(r#""OurRef":26700001"#), "{text}");
+        let v = odata::parse_json(text.as_bytes()).unwrap();
+        assert_eq!(v["BankEntryLines"][0]["AmountFC"], "-121");
+        assert_eq!(v["BankEntryLines"][0]["Date"], "2026-03-05T00:00:00");
+        let row = |text: &str| odata::parse_single(text.as_bytes()).unwrap().unwrap();
+        let header = row(
+            r#"{"d":{"EntryID":"5b3debef-9b1c-4bcd-b7ae-003e8d4139df","EntryNumber":1,"JournalCode":"20  "}}"#,
+        );
+        let line = row(
+            r#"{"d":{"LineNumber":1,"Date":"/Date(1772668800000)/","AmountFC":-121.00,"Account":"71b961de-b9f3-49fe-883d-0f46c7e0e89b","Description":"betaling F-1","OurRef":26700001}}"#,
+        );
         let codes = HashMap::from([(
             "71b961de-b9f3-49fe-883d-0f46c7e0e89b".to_string(),
             "C1".to_string(),

@@ -31,9 +31,10 @@ mod tests {
 
     #[test]
     fn reads_the_documented_fixture() {
-        let v: serde_json::Value =
-            serde_json::from_str(include_str!("../../tests/fixtures/gl_account.json")).unwrap();
-        let row = crate::odata::page_of_value(&v).unwrap().rows.remove(0);
+        let row =
+            crate::odata::parse_single(include_bytes!("../../tests/fixtures/gl_account.json"))
+                .unwrap()
+                .unwrap();
         let d = from_wire(&row).unwrap();
         assert_eq!(d.code, "4406");
         assert_eq!(d.kind, DimensionKind::ProfitAndLossAccount);

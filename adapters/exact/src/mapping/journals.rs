@@ -34,14 +34,12 @@ mod tests {
 
     #[test]
     fn reads_types() {
-        let row: Row =
-            serde_json::from_str(r#"{"Code":"70 ","Description":"Verkoopboek","Type":20}"#)
-                .unwrap();
+        let row: Row = odata::test_row(r#"{"Code":"70 ","Description":"Verkoopboek","Type":20}"#);
         let j = from_wire(&row).unwrap();
         assert_eq!((j.code.as_str(), j.kind), ("70", JournalKind::Sales));
         assert_eq!(kind_of(Some(12)), JournalKind::Bank);
         assert_eq!(kind_of(None), JournalKind::Other);
-        let bad: Row = serde_json::from_str(r#"{"Description":"x"}"#).unwrap();
+        let bad: Row = odata::test_row(r#"{"Description":"x"}"#);
         assert!(from_wire(&bad).is_err());
     }
 }

@@ -61,17 +61,17 @@ mod tests {
 
     #[test]
     fn reads_open_amount_from_the_list() {
-        let row: Row = serde_json::from_str(
+        let row: Row = odata::test_row(
             r#"{"HID":"1","Id":"c00ee12c-2b39-4e84-b332-54a3c722e5dd","AccountCode":"                 8","Amount":1234.56,
                 "CurrencyCode":"EUR","DueDate":"/Date(1775001600000)/","EntryNumber":26700001,"InvoiceDate":"/Date(1772409600000)/",
-                "InvoiceNumber":26700001,"JournalCode":"70","YourRef":"F-1"}"#,
-        )
-        .unwrap();
+                "InvoiceNumber":26700001,"JournalCode":"70","YourRef":null}"#,
+        );
         let item = from_wire("1", &row, Some(dec!(2000))).unwrap();
         assert_eq!(item.relation, "8");
         assert_eq!(item.open_amount.amount, dec!(1234.56));
         assert_eq!(item.amount.amount, dec!(2000));
-        assert_eq!(item.reference, "F-1");
+        // Without `YourRef` the invoice number (a JSON number, read as text) is the reference.
+        assert_eq!(item.reference, "26700001");
         assert!(item.is_open());
     }
 }

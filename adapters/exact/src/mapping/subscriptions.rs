@@ -50,14 +50,14 @@ mod tests {
 
     #[test]
     fn q13_grace_period_is_running() {
-        let row: Row = serde_json::from_str(
+        let row: Row = odata::test_row(
             r#"{"EntryID":"5b3debef-9b1c-4bcd-b7ae-003e8d4139df","Number":7,"StartDate":"/Date(1767225600000)/",
                 "EndDate":"/Date(1782864000000)/","CancellationDate":"/Date(1777593600000)/"}"#,
-        )
-        .unwrap();
+        );
         let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
         let s = from_wire(&row, today, None).unwrap();
         assert_eq!(s.state, SubscriptionState::Grace);
+        assert_eq!(s.number, Some(7));
         assert!(s.state.is_running());
     }
 }

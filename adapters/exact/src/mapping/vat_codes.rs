@@ -58,9 +58,9 @@ mod tests {
 
     #[test]
     fn trims_codes_and_normalises_percentages() {
-        let v: serde_json::Value =
-            serde_json::from_str(include_str!("../../tests/fixtures/vat_codes.json")).unwrap();
-        let rows = crate::odata::page_of_value(&v).unwrap().rows;
+        let rows = crate::odata::parse_page(include_bytes!("../../tests/fixtures/vat_codes.json"))
+            .unwrap()
+            .rows;
         let codes: Vec<VatCode> = rows.iter().map(|r| from_wire(r).unwrap()).collect();
         assert_eq!(codes[0].code, "2");
         assert_eq!(codes[0].rate, dec!(21));

@@ -12,6 +12,16 @@ use crate::harness::Harness;
 /// The case.
 pub struct P1;
 
+/// The references of the pre-flight's test entries, all marked `GBTEST-` so that a person can
+/// find them in a live administration; the pre-flight reverses them afterwards.
+pub const TEST_REFERENCES: [&str; 5] = [
+    "GBTEST-P1-INV",
+    "GBTEST-P1-CN",
+    "GBTEST-P1-ICP",
+    "GBTEST-P1-EU",
+    "GBTEST-P1-EXP",
+];
+
 /// Post the five pre-flight entries (invoice, credit note, EU ICP, EU non-ICP, third country) and
 /// return them as posted. Shared with P2.
 pub async fn post_test_entries(

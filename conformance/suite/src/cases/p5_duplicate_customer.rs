@@ -26,6 +26,12 @@ impl Case for P5 {
         }
     }
     async fn run(&self, h: &dyn Harness) -> CaseResult {
-        duplicate_code_is_refused(h, "GBTEST-P5").await
+        // A code of its own per run, so a live administration can run the pre-flight again.
+        // 16 characters at most: AFAS debtor numbers are that long.
+        let code = format!(
+            "GBTEST-{:09}",
+            chrono::Utc::now().timestamp() % 1_000_000_000
+        );
+        duplicate_code_is_refused(h, &code).await
     }
 }

@@ -9,15 +9,19 @@ use chrono::{DateTime, NaiveDate, Utc};
 use grootboek_afas::{AfasConfig, AfasLedger, DocumentDate};
 use grootboek_core::runtime::clock::ManualClock;
 use grootboek_core::{Defences, Ledger, Vendor};
-use grootboek_sim::afas::{AfasSeed, AfasSim, Debtor, Journal, SeedOpenItem as AfasOpenItem};
+use grootboek_sim::afas::{
+    AfasSeed, AfasSim, Debtor, Journal, SeedOpenItem as AfasOpenItem, Unit, MAX_CONCURRENT_CALLS,
+};
 use rust_decimal::Decimal;
 
 use crate::case::Failure;
-use crate::harness::{Fixture, Harness, SeedOpenItem, SeededVat, VendorBinding};
+use crate::harness::{Burst, Fixture, Harness, SeedOpenItem, SeededVat, VendorBinding};
 use crate::vendors::{logged_requests, state_changing_requests};
 
 /// The AFAS administration the simulator's demo environment holds.
 const UNIT: u32 = 1;
+/// A second administration the harness adds to the environment (T03).
+const OTHER_UNIT: u32 = 2;
 
 /// Registers AFAS Profit with the suite.
 pub struct AfasBinding;
@@ -65,13 +69,28 @@ impl VendorBinding for AfasBinding {
         let sim = AfasSim::start(IpAddr::V4(Ipv4Addr::LOCALHOST))
             .await
             .map_err(|e| Failure(format!("cannot start the AFAS simulator: {e}")))?;
-        // The demo environment has debtors 10001 (NL) and 10002 (BE); add one outside the EU.
+        // The demo environment has debtors 10001 (NL) and 10002 (BE); add one outside the EU,
+        // and a second administration with its own sales journal (debtors, ledger accounts and
+        // VAT codes are environment-wide in AFAS).
         sim.seed(AfasSeed {
             debtors: vec![Debtor {
                 debtor_id: "10004".into(),
                 name: Some("Acme Machinery Inc.".into()),
                 country: Some("USA".into()),
                 ..Default::default()
+            }],
+            units: vec![Unit {
+                unit_id: OTHER_UNIT,
+                name: "Grootboek Vestiging BV".into(),
+                code: "GVB".into(),
+                country: "NL".into(),
+            }],
+            journals: vec![Journal {
+                unit_id: OTHER_UNIT,
+                journal_id: "10".into(),
+                description: "Verkoopboek".into(),
+                journal_type: "Verkoop".into(),
+                blocked: false,
             }],
             ..Default::default()
         })
@@ -84,7 +103,7 @@ impl VendorBinding for AfasBinding {
         };
         let fixture = Fixture {
             administration: UNIT.to_string(),
-            other_administration: None,
+            other_administration: Some(OTHER_UNIT.to_string()),
             other_administration_only_vat: None,
             sales_journal: "10".into(),
             revenue_account: "8000".into(),
@@ -180,6 +199,17 @@ impl Harness for AfasHarness {
 
     fn set_quirk(&self, id: &str, on: bool) -> bool {
         self.sim.core().switches.set(id, on)
+    }
+
+    async fn budgeted_ledger(&self) -> Result<Burst, Failure> {
+        // AFAS has no per-minute budget; it answers 503 when more than 8 calls are in flight.
+        // The adapter under test already runs with its real cap.
+        Ok(Burst {
+            ledger: self.ledger(),
+            reads: 3 * MAX_CONCURRENT_CALLS,
+            concurrency: 3 * MAX_CONCURRENT_CALLS,
+            limit: format!("at most {MAX_CONCURRENT_CALLS} calls in flight"),
+        })
     }
 
     fn set_write_instant(&self, instant: DateTime<Utc>) -> bool {

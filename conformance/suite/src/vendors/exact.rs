@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
+use grootboek_core::runtime::clock::Clock;
 use grootboek_core::runtime::TokenPair;
 use grootboek_core::{Defences, Ledger, Vendor};
 use grootboek_exact::{Budgets, ExactConfig, ExactLedger, TokenStore};
@@ -17,7 +18,9 @@ use grootboek_sim::exact::{
 use rust_decimal::Decimal;
 
 use crate::case::Failure;
-use crate::harness::{Fixture, Harness, SeedOpenItem, SeededVat, VendorBinding};
+use crate::harness::{
+    Burst, Fixture, Harness, SeedOpenItem, SeededVat, SimulatedTime, VendorBinding,
+};
 use crate::vendors::{logged_requests, state_changing_requests};
 
 const CLIENT: &str = "grootboek-conformance";
@@ -30,11 +33,14 @@ const OTHER_DIVISION: i32 = 1_100_002;
 /// Registers Exact Online with the suite.
 pub struct ExactBinding;
 
-/// The Exact adapter on a fresh Exact simulator.
+/// The Exact adapter on a fresh Exact simulator. The adapter reads the simulator's clock.
 pub struct ExactHarness {
     sim: ExactSim,
     ledger: Arc<ExactLedger>,
     fixture: Fixture,
+    defences: Defences,
+    redis: Option<String>,
+    clock: Arc<SimulatedTime>,
 }
 
 /// Two divisions: the main one with domestic, ICP and export codes, the other with a 9 % code the
@@ -124,8 +130,14 @@ fn world() -> ExactSeed {
     seed
 }
 
-fn config(sim: &ExactSim, defences: Defences, redis: Option<&str>) -> ExactConfig {
+fn config(
+    sim: &ExactSim,
+    defences: Defences,
+    redis: Option<&str>,
+    clock: Arc<SimulatedTime>,
+) -> ExactConfig {
     let mut config = ExactConfig::new(CLIENT, SECRET)
+        .with_clock(clock)
         .with_base_url(sim.base_url())
         .with_redirect_uri(REDIRECT)
         .with_webhook_secret(WEBHOOK_SECRET)
@@ -166,7 +178,8 @@ impl VendorBinding for ExactBinding {
         });
         sim.seed(world())
             .map_err(|e| Failure(format!("cannot seed the Exact simulator: {e}")))?;
-        let ledger = grootboek_exact::connect(config(&sim, defences, redis))
+        let clock = Arc::new(SimulatedTime(sim.core().clone()));
+        let ledger = grootboek_exact::connect(config(&sim, defences.clone(), redis, clock.clone()))
             .await
             .map_err(|e| Failure(format!("cannot connect the Exact adapter: {e}")))?;
         let tokens = sim
@@ -176,7 +189,7 @@ impl VendorBinding for ExactBinding {
             .store_tokens(TokenPair::from_expires_in(
                 tokens.access_token.clone(),
                 tokens.refresh_token.clone(),
-                Utc::now(),
+                clock.now(),
                 Duration::from_secs(tokens.expires_in),
             ))
             .await
@@ -202,7 +215,55 @@ impl VendorBinding for ExactBinding {
             sim,
             ledger: Arc::new(ledger),
             fixture,
+            defences,
+            redis: redis.map(str::to_string),
+            clock,
         }))
+    }
+}
+
+impl ExactHarness {
+    /// The simulator (control handle: seeding, request log, clock, webhooks).
+    pub fn sim(&self) -> &ExactSim {
+        &self.sim
+    }
+
+    /// The adapter under test with its Exact-only operations.
+    pub fn exact(&self) -> &ExactLedger {
+        &self.ledger
+    }
+
+    /// The main division.
+    pub fn division(&self) -> i32 {
+        DIVISION
+    }
+
+    /// The app's client id.
+    pub fn client_id(&self) -> &'static str {
+        CLIENT
+    }
+
+    /// The configuration the harness connected with (same defences, simulator, clock and
+    /// connection id, sharing the harness's token broker), for a variant of the adapter.
+    pub fn shared_config(&self) -> ExactConfig {
+        let config = config(&self.sim, self.defences.clone(), None, self.clock.clone())
+            .with_connection_id(self.ledger.connection_id().as_str());
+        match &self.redis {
+            Some(url) => config.with_token_store(TokenStore::Redis {
+                url: url.clone().into(),
+            }),
+            None => config.with_token_store(TokenStore::Custom(self.ledger.token_broker())),
+        }
+    }
+
+    /// Another adapter instance built from [`ExactHarness::shared_config`] changed by `change`.
+    pub async fn variant(
+        &self,
+        change: impl FnOnce(ExactConfig) -> ExactConfig,
+    ) -> Result<ExactLedger, Failure> {
+        grootboek_exact::connect(change(self.shared_config()))
+            .await
+            .map_err(|e| Failure(format!("cannot connect a second Exact adapter: {e}")))
     }
 }
 
@@ -303,6 +364,63 @@ impl Harness for ExactHarness {
 
     fn set_quirk(&self, id: &str, on: bool) -> bool {
         self.sim.core().switches.set(id, on)
+    }
+
+    fn advance_clock(&self, by: Duration) -> bool {
+        self.sim.core().clock.advance(by);
+        true
+    }
+
+    fn access_token_lifetime(&self) -> Option<Duration> {
+        Some(Duration::from_secs(
+            grootboek_sim::exact::oauth::ACCESS_TOKEN_SECS as u64,
+        ))
+    }
+
+    async fn second_connection(&self) -> Result<Arc<dyn Ledger>, Failure> {
+        Ok(Arc::new(self.variant(|c| c).await?))
+    }
+
+    async fn refresh_count(&self) -> Result<u64, Failure> {
+        Ok(self.sim.refresh_count(CLIENT))
+    }
+
+    fn token_endpoint_requests(&self) -> Result<usize, Failure> {
+        Ok(logged_requests(self.sim.core())
+            .iter()
+            .filter(|(m, p, _)| m == "POST" && p.starts_with("/api/oauth2/token"))
+            .count())
+    }
+
+    fn revoke_grant(&self) -> bool {
+        self.sim.revoke_grant(CLIENT)
+    }
+
+    async fn budgeted_ledger(&self) -> Result<Burst, Failure> {
+        // Exact's real limits (60 a minute, 5,000 a day per app and division) on a simulated
+        // clock running 60 times real time: an Exact minute lasts one real second, and the
+        // adapter's budget windows are scaled the same way.
+        self.sim.set_rate_limits(RateLimits {
+            minutely: 60,
+            daily: 5_000,
+        });
+        self.sim.core().clock.set_speed_milli(60_000);
+        let ledger = self
+            .variant(|c| {
+                c.with_budgets(Budgets {
+                    per_minute: 60,
+                    per_day: 5_000,
+                    minute: Duration::from_secs(1),
+                    day: Duration::from_secs(24 * 60),
+                })
+            })
+            .await?;
+        Ok(Burst {
+            ledger: Arc::new(ledger),
+            reads: 120,
+            concurrency: 4,
+            limit: "60 calls a minute per app and division".into(),
+        })
     }
 
     fn as_any(&self) -> &dyn Any {

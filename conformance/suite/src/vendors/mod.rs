@@ -28,6 +28,7 @@ pub(crate) fn logged_requests(core: &SimCore) -> Vec<(String, String, u16)> {
 
 /// How many requests a simulator answered that could change its state (anything but GET/HEAD),
 /// control routes left out.
+#[cfg(any(feature = "exact", feature = "afas"))]
 pub(crate) fn state_changing_requests(core: &SimCore) -> usize {
     logged_requests(core)
         .iter()

@@ -3,19 +3,24 @@
 use std::any::Any;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
+use grootboek_core::runtime::clock::Clock;
+use grootboek_core::runtime::{BrokerConfig, MemoryTokenBroker, TokenBroker, TokenPair};
 use grootboek_core::{Defences, Ledger, Vendor};
 use grootboek_sim::twinfield::{
     DayBook, Dimension, SeedClient, SeedOffice, SeedOrganisation, Transaction, TransactionLine,
     TwinfieldSeed, TwinfieldSim, VatCode,
 };
-use grootboek_twinfield::{TwinfieldConfig, TwinfieldLedger};
+use grootboek_twinfield::{TwinfieldConfig, TwinfieldLedger, TwinfieldRefresher};
 use rust_decimal::Decimal;
 
 use crate::case::Failure;
-use crate::harness::{Fixture, Harness, SeedOpenItem, SeededVat, VendorBinding};
+use crate::harness::{
+    Burst, Fixture, Harness, SeedOpenItem, SeededVat, SimulatedTime, VendorBinding,
+};
 use crate::vendors::logged_requests;
 
 const CLIENT: &str = "grootboek-conformance";
@@ -28,11 +33,13 @@ const OTHER_OFFICE: &str = "NLA000002";
 /// Registers Twinfield with the suite.
 pub struct TwinfieldBinding;
 
-/// The Twinfield adapter on a fresh Twinfield simulator.
+/// The Twinfield adapter on a fresh Twinfield simulator. The adapter reads the simulator's clock
+/// and keeps its tokens in a broker the harness holds, so a second instance can share it.
 pub struct TwinfieldHarness {
     sim: TwinfieldSim,
     ledger: Arc<TwinfieldLedger>,
     fixture: Fixture,
+    config: TwinfieldConfig,
 }
 
 fn vat(code: &str, name: &str, percentage: i64) -> VatCode {
@@ -115,6 +122,36 @@ fn world() -> TwinfieldSeed {
     }
 }
 
+/// The connection's token broker: in memory, or on Redis (`--redis`) under a key prefix of its own,
+/// so that runs on fresh simulators never read each other's tokens.
+async fn broker(
+    refresher: Arc<dyn grootboek_core::runtime::TokenRefresher>,
+    config: BrokerConfig,
+    redis: Option<&str>,
+) -> Result<Arc<dyn TokenBroker>, Failure> {
+    match redis {
+        None => Ok(Arc::new(MemoryTokenBroker::new(refresher, config))),
+        #[cfg(feature = "redis")]
+        Some(url) => {
+            use grootboek_core::runtime::{RedisBrokerConfig, RedisTokenBroker};
+            let config = RedisBrokerConfig::default()
+                .with_broker(config)
+                .with_prefix(format!(
+                    "grootboek-conformance-{}",
+                    uuid::Uuid::new_v4().simple()
+                ));
+            let broker = RedisTokenBroker::connect(url, refresher, config)
+                .await
+                .map_err(|e| Failure(format!("cannot use Redis at {url}: {e}")))?;
+            Ok(Arc::new(broker))
+        }
+        #[cfg(not(feature = "redis"))]
+        Some(_) => Err(Failure(
+            "this build of the suite has no Redis support (feature `redis`)".into(),
+        )),
+    }
+}
+
 #[async_trait]
 impl VendorBinding for TwinfieldBinding {
     fn vendor(&self) -> Vendor {
@@ -124,24 +161,45 @@ impl VendorBinding for TwinfieldBinding {
     async fn harness(
         &self,
         defences: Defences,
-        _redis: Option<&str>,
+        redis: Option<&str>,
     ) -> Result<Box<dyn Harness>, Failure> {
         let sim = TwinfieldSim::start(IpAddr::V4(Ipv4Addr::LOCALHOST))
             .await
             .map_err(|e| Failure(format!("cannot start the Twinfield simulator: {e}")))?;
         sim.seed(world())
             .map_err(|e| Failure(format!("cannot seed the Twinfield simulator: {e}")))?;
+        let clock: Arc<dyn Clock> = Arc::new(SimulatedTime(sim.core().clone()));
+        let base = TwinfieldConfig::new(CLIENT, SECRET, REDIRECT, ORGANISATION)
+            .with_login_url(sim.login_url())
+            .with_certified(true)
+            .with_defences(defences)
+            .with_clock(clock.clone());
+        // One broker for the connection, held here so that a second adapter instance (a second
+        // process) can share it (Q04). The refresher needs an HTTP client of its own.
+        let refresher = TwinfieldRefresher::new(&base, Default::default())
+            .map_err(|e| Failure(format!("cannot build the Twinfield refresher: {e}")))?;
+        let broker = broker(
+            Arc::new(refresher),
+            BrokerConfig::default().with_clock(clock.clone()),
+            redis,
+        )
+        .await?;
+        let config = base.with_token_broker(broker);
+        let ledger = grootboek_twinfield::connect(config.clone())
+            .await
+            .map_err(|e| Failure(format!("cannot connect the Twinfield adapter: {e}")))?;
         let tokens = sim
             .issue_tokens(CLIENT, ORGANISATION)
             .map_err(|e| Failure(format!("cannot issue Twinfield tokens: {e}")))?;
-        let config = TwinfieldConfig::new(CLIENT, SECRET, REDIRECT, ORGANISATION)
-            .with_login_url(sim.login_url())
-            .with_refresh_token(tokens.refresh_token.clone())
-            .with_certified(true)
-            .with_defences(defences);
-        let ledger = grootboek_twinfield::connect(config)
+        ledger
+            .store_tokens(TokenPair::from_expires_in(
+                tokens.access_token.clone(),
+                tokens.refresh_token.clone(),
+                clock.now(),
+                Duration::from_secs(tokens.expires_in),
+            ))
             .await
-            .map_err(|e| Failure(format!("cannot connect the Twinfield adapter: {e}")))?;
+            .map_err(|e| Failure(format!("cannot store Twinfield tokens: {e}")))?;
         let seeded = |code: &str, rate: i64| SeededVat {
             code: code.into(),
             rate: Decimal::from(rate),
@@ -163,7 +221,66 @@ impl VendorBinding for TwinfieldBinding {
             sim,
             ledger: Arc::new(ledger),
             fixture,
+            config,
         }))
+    }
+}
+
+impl TwinfieldHarness {
+    /// The simulator (control handle: seeding, request log, clock, clusters).
+    pub fn sim(&self) -> &TwinfieldSim {
+        &self.sim
+    }
+
+    /// The adapter under test with its Twinfield-only operations.
+    pub fn twinfield(&self) -> &TwinfieldLedger {
+        &self.ledger
+    }
+
+    /// The organisation of the connection.
+    pub fn organisation(&self) -> &'static str {
+        ORGANISATION
+    }
+
+    /// The OAuth client id.
+    pub fn client_id(&self) -> &'static str {
+        CLIENT
+    }
+
+    /// The redirect URI registered for the client.
+    pub fn redirect_uri(&self) -> &'static str {
+        REDIRECT
+    }
+
+    /// The configuration the harness connected with (same defences, simulator, clock and token
+    /// broker), for a variant of the adapter.
+    pub fn shared_config(&self) -> TwinfieldConfig {
+        self.config.clone()
+    }
+
+    /// Another adapter instance built from [`TwinfieldHarness::shared_config`] changed by
+    /// `change`.
+    pub async fn variant(
+        &self,
+        change: impl FnOnce(TwinfieldConfig) -> TwinfieldConfig,
+    ) -> Result<TwinfieldLedger, Failure> {
+        grootboek_twinfield::connect(change(self.shared_config()))
+            .await
+            .map_err(|e| Failure(format!("cannot connect a second Twinfield adapter: {e}")))
+    }
+
+    /// A fresh token pair for the organisation, issued by the simulator (no consent dance).
+    pub fn issue_pair(&self) -> Result<TokenPair, Failure> {
+        let tokens = self
+            .sim
+            .issue_tokens(CLIENT, ORGANISATION)
+            .map_err(|e| Failure(format!("cannot issue Twinfield tokens: {e}")))?;
+        Ok(TokenPair::from_expires_in(
+            tokens.access_token,
+            tokens.refresh_token,
+            self.sim.core().clock.now(),
+            Duration::from_secs(tokens.expires_in),
+        ))
     }
 }
 
@@ -274,6 +391,66 @@ impl Harness for TwinfieldHarness {
 
     fn set_quirk(&self, id: &str, on: bool) -> bool {
         self.sim.core().switches.set(id, on)
+    }
+
+    fn advance_clock(&self, by: Duration) -> bool {
+        self.sim.core().clock.advance(by);
+        true
+    }
+
+    fn access_token_lifetime(&self) -> Option<Duration> {
+        // The login host's access tokens live one hour (T01).
+        Some(Duration::from_secs(3600))
+    }
+
+    async fn second_connection(&self) -> Result<Arc<dyn Ledger>, Failure> {
+        Ok(Arc::new(self.variant(|c| c).await?))
+    }
+
+    async fn refresh_count(&self) -> Result<u64, Failure> {
+        // The simulator does not count refreshes per client; the shared broker does.
+        self.ledger
+            .refresh_count()
+            .await
+            .map_err(|e| Failure(format!("cannot read the broker's refresh count: {e}")))
+    }
+
+    fn token_endpoint_requests(&self) -> Result<usize, Failure> {
+        Ok(self
+            .sim
+            .core()
+            .log
+            .snapshot()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/connect/token"))
+            .count())
+    }
+
+    fn revoke_grant(&self) -> bool {
+        self.sim.revoke_grants(CLIENT, ORGANISATION) > 0
+    }
+
+    async fn budgeted_ledger(&self) -> Result<Burst, Failure> {
+        // The budget of an uncertified app (5 %: 25 credits a minute per client and
+        // organisation, at most 10 requests at once) on a simulated clock running 60 times real
+        // time: a Twinfield minute lasts one real second, and the adapter's minute is scaled the
+        // same way. Faster clocks magnify loopback jitter (1 ms real = 60 ms simulated) until it
+        // reaches the budget's spacing of 2.6 simulated seconds per credit.
+        const SPEED_MILLI: u64 = 60_000;
+        self.sim.set_client_certified(CLIENT, false);
+        self.sim.core().clock.set_speed_milli(SPEED_MILLI);
+        let minute = Duration::from_millis(60_000 * 1000 / SPEED_MILLI);
+        let ledger = self
+            .variant(|c| c.with_certified(false).with_minute(minute))
+            .await?;
+        Ok(Burst {
+            ledger: Arc::new(ledger),
+            reads: 36,
+            concurrency: 12,
+            limit:
+                "uncertified: 25 credits a minute per client and organisation, 10 requests at once"
+                    .into(),
+        })
     }
 
     fn as_any(&self) -> &dyn Any {

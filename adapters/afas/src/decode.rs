@@ -1,0 +1,342 @@
+//! Saved AFAS Profit payloads → the core model, offline: what the adapter makes of a
+//! GetConnector answer, for an adapter maintainer (`grootboek decode --vendor afas`).
+//!
+//! Every function takes a GetConnector answer `{"skip","take","rows":[…]}`, read leniently as
+//! the adapter reads it ([`crate::wire::json`]: Profit 6 decimals like `-.5` are exact, numbers
+//! never pass through `f64`), and maps its rows with [`crate::mapping`]. An AFAS error body
+//! (`externalMessage`, `errorNumber`, `profitLogReference`) is refused with its message.
+//!
+//! | kind | connector | notes |
+//! |---|---|---|
+//! | open items | open items (`Profit_Debtor_Invoices`) | amounts in EUR (the adapter uses its configured currency); no entry id (the connector names none) |
+//! | invoice / credit note | transactions (`Profit_Transactions`), rows of one or more entries | VAT rates and the pairing of each revenue row with its VAT row need the administration's VAT codes (`Profit_VAT_code` answer); without them each VAT row reads as a line of its own at rate 0. The due date comes from the debtor row only (the adapter may also read the open item) |
+//! | dimensions | debtors (`Profit_Debtor`) or ledger accounts (`Profit_Accounts`) | told apart per row by `DebtorId` / `Account` |
+
+use std::collections::BTreeMap;
+
+use grootboek_core::{
+    Currency, Dimension, DocumentKind, EntryId, Error, ErrorKind, OpenItem, PostedDocument, Result,
+    Vendor,
+};
+use serde_json::Value;
+
+use crate::mapping::debtor::debtor_from_row;
+use crate::mapping::entry::{document_from_transactions, ReadContext};
+use crate::mapping::open_item::open_item_from_row;
+use crate::mapping::reference::{account_from_row, vat_code_from_row, AfasVatCode};
+use crate::wire::json::parse_lenient;
+use crate::wire::row::Row;
+
+fn afas_error(kind: ErrorKind, message: impl Into<String>) -> Error {
+    Error::new(kind, message).with_vendor(Vendor::Afas)
+}
+
+/// `e` with the number of the row it came from.
+fn at_row(n: usize, e: Error) -> Error {
+    afas_error(e.kind().clone(), format!("row {}: {}", n + 1, e.message()))
+}
+
+/// The rows of a saved GetConnector answer; an AFAS error body is refused with its message.
+pub fn rows(bytes: &[u8]) -> Result<Vec<Row>> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| afas_error(ErrorKind::Protocol, "the payload is not UTF-8 text"))?;
+    let v = parse_lenient(text).map_err(|e| e.with_vendor(Vendor::Afas))?;
+    let Value::Object(m) = &v else {
+        return Err(afas_error(
+            ErrorKind::Protocol,
+            "the payload is not a GetConnector answer (a JSON object with `rows`)",
+        ));
+    };
+    if let Some(msg) = m.get("externalMessage").and_then(Value::as_str) {
+        let number = m
+            .get("errorNumber")
+            .and_then(Value::as_str)
+            .map(|n| format!(" {n}"))
+            .unwrap_or_default();
+        return Err(afas_error(
+            ErrorKind::Protocol,
+            format!("the payload is an AFAS error{number}: {msg}"),
+        ));
+    }
+    match m.get("rows") {
+        Some(Value::Array(rows)) => rows
+            .iter()
+            .enumerate()
+            .map(|(n, r)| match r {
+                Value::Object(o) => Ok(Row(o.clone())),
+                _ => Err(afas_error(
+                    ErrorKind::Protocol,
+                    format!("row {} is not an object", n + 1),
+                )),
+            })
+            .collect(),
+        Some(_) => Err(afas_error(ErrorKind::Protocol, "`rows` is not a list")),
+        None => Err(afas_error(
+            ErrorKind::Protocol,
+            "the payload is not a GetConnector answer (no `rows`)",
+        )),
+    }
+}
+
+/// The administration of a row (`UnitId` / `UnId`), when it names one.
+fn unit_of(row: &Row) -> Option<String> {
+    row.text_any(&["UnitId", "UnId"])
+}
+
+/// Open items from a saved open-items GetConnector answer (`Profit_Debtor_Invoices`): the open
+/// amount is `Balance` (cash, Q06), the original `AmtInvoice`, both in EUR. With
+/// `administration`, rows naming another administration (`UnitId`) are left out, as the
+/// adapter's filter leaves them out.
+pub fn open_items(bytes: &[u8], administration: Option<&str>) -> Result<Vec<OpenItem>> {
+    let mut out = Vec::new();
+    for (n, r) in rows(bytes)?.iter().enumerate() {
+        if let (Some(want), Some(unit)) = (administration, unit_of(r)) {
+            if unit != want.trim() {
+                continue;
+            }
+        }
+        out.push(open_item_from_row(r, Currency::EUR).map_err(|e| at_row(n, e))?);
+    }
+    Ok(out)
+}
+
+/// The VAT codes of a saved `Profit_VAT_code` answer.
+pub fn vat_codes(bytes: &[u8]) -> Result<Vec<AfasVatCode>> {
+    rows(bytes)?
+        .iter()
+        .enumerate()
+        .map(|(n, r)| vat_code_from_row(r).map_err(|e| at_row(n, e)))
+        .collect()
+}
+
+/// Sales invoices from a saved transactions GetConnector answer (`Profit_Transactions`), one per
+/// entry (`JournalId` + `EntryNo`) in the rows, ordered by journal and entry number. The
+/// administration is each row's `UnitId`, else `administration`; with both, rows of other
+/// administrations are left out. `vat_codes`: a saved `Profit_VAT_code` answer (see the module
+/// docs for what is missing without it). An entry that is a credit note is refused.
+pub fn invoice(
+    bytes: &[u8],
+    administration: Option<&str>,
+    vat_codes: Option<&[u8]>,
+) -> Result<Vec<PostedDocument>> {
+    documents(bytes, administration, vat_codes, DocumentKind::Invoice)
+}
+
+/// Sales credit notes from a saved transactions answer; as [`invoice`].
+pub fn credit_note(
+    bytes: &[u8],
+    administration: Option<&str>,
+    vat_codes: Option<&[u8]>,
+) -> Result<Vec<PostedDocument>> {
+    documents(bytes, administration, vat_codes, DocumentKind::CreditNote)
+}
+
+fn with_article(kind: DocumentKind) -> &'static str {
+    match kind {
+        DocumentKind::Invoice => "an invoice",
+        DocumentKind::CreditNote => "a credit note",
+    }
+}
+
+fn documents(
+    bytes: &[u8],
+    administration: Option<&str>,
+    vat: Option<&[u8]>,
+    expected: DocumentKind,
+) -> Result<Vec<PostedDocument>> {
+    let vat = match vat {
+        Some(b) => vat_codes(b)?,
+        None => Vec::new(),
+    };
+    let want = administration.map(str::trim).filter(|a| !a.is_empty());
+    let all = rows(bytes)?;
+    let count = all.len();
+    let mut by_unit: BTreeMap<(String, String, String), Vec<Row>> = BTreeMap::new();
+    for r in all {
+        let unit = match (unit_of(&r), want) {
+            (Some(u), Some(w)) if u != w => continue,
+            (Some(u), _) => u,
+            (None, Some(w)) => w.to_string(),
+            (None, None) => {
+                return Err(afas_error(
+                    ErrorKind::Validation,
+                    "a transaction row does not name its administration (`UnitId`); pass the administration",
+                ))
+            }
+        };
+        // Rows without `JournalId` and `EntryNo` belong to no entry, as in the adapter's grouping.
+        if let (Some(journal), Some(entry)) = (r.text("JournalId"), r.text("EntryNo")) {
+            by_unit.entry((unit, journal, entry)).or_default().push(r);
+        }
+    }
+    if by_unit.is_empty() {
+        return Err(afas_error(
+            ErrorKind::Validation,
+            if count == 0 {
+                "the payload holds no transaction rows".to_string()
+            } else {
+                "no transaction row names its entry (`JournalId` and `EntryNo`) in this administration".to_string()
+            },
+        ));
+    }
+    let mut keys: Vec<_> = by_unit.into_iter().collect();
+    // Entry numbers in numeric order where they are numbers.
+    keys.sort_by(|((u1, j1, e1), _), ((u2, j2, e2), _)| {
+        (u1, j1, e1.parse::<u64>().ok(), e1).cmp(&(u2, j2, e2.parse::<u64>().ok(), e2))
+    });
+    keys.into_iter()
+        .map(|((unit, journal, entry), rows)| {
+            let id = EntryId::new(Vendor::Afas, &unit, &journal, &entry);
+            let posted = document_from_transactions(
+                &id,
+                &rows,
+                &ReadContext {
+                    vat: &vat,
+                    open_item: None,
+                    currency: Currency::EUR,
+                },
+            )?;
+            if posted.document.kind != expected {
+                return Err(afas_error(
+                    ErrorKind::Validation,
+                    format!(
+                        "entry {id} is {}, not {}",
+                        with_article(posted.document.kind),
+                        with_article(expected)
+                    ),
+                ));
+            }
+            Ok(posted)
+        })
+        .collect()
+}
+
+/// Customers from a saved debtors answer (`Profit_Debtor`: AFAS country codes become ISO, `VatNr`
+/// the VAT number), or balance-sheet and P&L accounts from a saved ledger-accounts answer
+/// (`Profit_Accounts`).
+pub fn dimension(bytes: &[u8]) -> Result<Vec<Dimension>> {
+    rows(bytes)?
+        .iter()
+        .enumerate()
+        .map(|(n, r)| {
+            if r.text("DebtorId").is_some() {
+                debtor_from_row(r).map(|d| d.dimension)
+            } else if r.text("Account").is_some() {
+                account_from_row(r)
+            } else {
+                Err(afas_error(
+                    ErrorKind::Validation,
+                    "neither a debtor (`DebtorId`) nor a ledger account (`Account`)",
+                ))
+            }
+            .map_err(|e| at_row(n, e))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use grootboek_core::DimensionKind;
+    use rust_decimal_macros::dec;
+
+    fn shared(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/../../fixtures/afas/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    /// VAT code 1 (21 %) booked on account 1510, as the sales sample uses it.
+    const VAT_CODES: &str = r#"{"skip":0,"take":100,"rows":[
+        {"VatCode":"1","Description":"BTW hoog","VatPerc":21,"AccountNr":"1510","Blocked":false},
+        {"VatCode":"0","Description":"Geen BTW","VatPerc":0,"AccountNr":null,"Blocked":false}]}"#;
+
+    #[test]
+    fn open_items_of_a_debtor() {
+        let items = open_items(&shared("get_debtor_invoices_10001.json"), Some("1")).unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].relation, "10001");
+        assert_eq!(items[0].reference, "IH000101");
+        assert_eq!(items[1].amount.amount, dec!(1113.56));
+        assert_eq!(items[1].open_amount.amount, dec!(1113.56));
+        assert_eq!(items[1].due_date.unwrap().to_string(), "2026-02-11");
+        // Another administration's filter leaves them out.
+        assert!(
+            open_items(&shared("get_debtor_invoices_10001.json"), Some("2"))
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn legacy_decimals_read_exactly() {
+        let items = open_items(&shared("get_debtor_invoices_legacy_decimal.txt"), None).unwrap();
+        assert_eq!(items[0].open_amount.amount, dec!(-0.5));
+    }
+
+    #[test]
+    fn an_invoice_from_its_transaction_rows() {
+        let bytes = shared("transactions_sales_with_vat.json");
+        let docs = invoice(&bytes, None, Some(VAT_CODES.as_bytes())).unwrap();
+        assert_eq!(docs.len(), 1);
+        let p = &docs[0];
+        assert_eq!(
+            (
+                p.id.administration.as_str(),
+                p.id.journal.as_str(),
+                p.id.key.as_str()
+            ),
+            ("1", "10", "1")
+        );
+        let d = &p.document;
+        assert_eq!(d.customer, "10001");
+        assert_eq!(d.reference, "1");
+        assert_eq!(d.due_date.unwrap().to_string(), "2026-03-01");
+        assert_eq!(d.lines.len(), 1);
+        assert_eq!(d.lines[0].account, "8000");
+        assert_eq!(d.lines[0].net_amount, dec!(10000));
+        assert_eq!(d.lines[0].vat_amount, dec!(2100));
+        assert_eq!(d.lines[0].vat_rate, dec!(21));
+        // Without the VAT codes the VAT row is a line of its own.
+        let bare = invoice(&bytes, None, None).unwrap();
+        assert_eq!(bare[0].document.lines.len(), 2);
+        let e = credit_note(&bytes, None, None).unwrap_err();
+        assert!(
+            e.message().contains("is an invoice, not a credit note"),
+            "{e}"
+        );
+        let e = invoice(&bytes, Some("2"), None).unwrap_err();
+        assert!(e.message().contains("no transaction row"), "{e}");
+    }
+
+    #[test]
+    fn debtors_as_customers() {
+        let d = dimension(&shared("debtor_20010_readback.json")).unwrap();
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].kind, DimensionKind::Customer);
+        assert_eq!(d[0].code, "20010");
+        assert_eq!(d[0].country.unwrap().code(), "BE");
+        assert_eq!(d[0].vat_number.as_deref(), Some("BE0123456788"));
+    }
+
+    #[test]
+    fn errors_and_other_shapes_are_refused() {
+        let e = open_items(&shared("error_invalid_skip_take.json"), None).unwrap_err();
+        assert!(
+            e.message().starts_with("the payload is an AFAS error"),
+            "{e}"
+        );
+        let e = open_items(&shared("fientries_sales_with_vat_response.json"), None).unwrap_err();
+        assert!(e.message().contains("no `rows`"), "{e}");
+        // Open-item rows name a debtor: they read as (thin) debtors, not as garbage.
+        let thin = dimension(&shared("get_debtor_invoices_10001.json")).unwrap();
+        assert_eq!(thin[0].code, "10001");
+        let e = dimension(br#"{"rows":[{"X":1}]}"#).unwrap_err();
+        assert!(e.message().starts_with("row 1: "), "{e}");
+        assert!(open_items(b"{\"rows\":[", None).is_err());
+        assert!(open_items(&[0xff, 0xfe], None).is_err());
+        assert!(open_items(b"<x/>", None).is_err());
+    }
+}

@@ -1,0 +1,430 @@
+//! Saved Exact Online payloads → the core model, offline: what the adapter makes of an OData
+//! answer, for an adapter maintainer (`grootboek decode --vendor exact`).
+//!
+//! Every function takes the raw response body (verbose OData v2 JSON: `{"d":{"results":[…]}}`,
+//! `{"d":[…]}` or a single entity `{"d":{…}}`) and maps it with the adapter's own readers in
+//! [`crate::mapping`]; numbers never pass through `f64`. An Exact error body
+//! (`{"error":{"message":{"value":…}}}`) is refused with its message. A listing that continues on
+//! a further page (`__next`) is decoded as far as the payload goes.
+//!
+//! What one payload cannot say, and how each function handles it:
+//!
+//! | kind | payload | missing from it | here |
+//! |---|---|---|---|
+//! | open items | `read/financial/ReceivablesList` | the original amount (the adapter reads `SalesEntries.AmountFC`) | [`open_items`]: `amount` = the open amount; [`open_items_with_entries`] takes the `SalesEntries` payload too |
+//! | invoice / credit note | `salesentry/SalesEntries?$expand=SalesEntryLines` | the customer's code (`Customer` is a GUID) | the code from a `crm/Accounts` payload when given, else the GUID itself |
+//! | invoice / credit note | (same) | line GL codes when only `GLAccount` GUIDs are selected | refused: select `GLAccountCode` |
+//! | dimensions | `crm/Accounts`, `financial/GLAccounts` | — | accounts that are neither customer nor supplier are left out, as the adapter's listings leave them out |
+//!
+//! The division is not always in a payload: pass it, or let it be read from the rows' `Division`
+//! field.
+
+use std::collections::HashMap;
+
+use grootboek_core::{
+    Dimension, DimensionKind, DocumentKind, Error, ErrorKind, OpenItem, PostedDocument, Result,
+    Vendor,
+};
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+use crate::mapping::{accounts, gl_accounts, receivables, sales_entries};
+use crate::odata::{self, Row};
+
+fn exact_error(kind: ErrorKind, message: impl Into<String>) -> Error {
+    Error::new(kind, message).with_vendor(Vendor::Exact)
+}
+
+/// `e` with the number of the row it came from.
+fn at_row(n: usize, e: Error) -> Error {
+    exact_error(e.kind().clone(), format!("row {}: {}", n + 1, e.message()))
+}
+
+/// The rows of a saved OData answer; an Exact error body is refused with its message.
+fn rows(bytes: &[u8]) -> Result<Vec<Row>> {
+    let v = odata::parse_json(bytes).map_err(|e| e.with_vendor(Vendor::Exact))?;
+    if v.get("error").is_some() {
+        let (code, message) = odata::parse_error(bytes);
+        return Err(exact_error(
+            ErrorKind::Protocol,
+            format!(
+                "the payload is an Exact error{}: {}",
+                code.map(|c| format!(" ({c})")).unwrap_or_default(),
+                message.unwrap_or_else(|| "(no message)".to_string())
+            ),
+        ));
+    }
+    odata::page_of_value(&v)
+        .map(|p| p.rows)
+        .map_err(|e| e.with_vendor(Vendor::Exact))
+}
+
+/// The division: `division` when given, else the row's `Division` field, else the number after
+/// `/api/v1/` in the row's `__metadata.uri`.
+fn division_of(division: Option<&str>, row: &Row) -> Result<String> {
+    if let Some(d) = division.map(str::trim).filter(|d| !d.is_empty()) {
+        return Ok(d.to_string());
+    }
+    odata::string(row, "Division")
+        .or_else(|| division_in_uri(row))
+        .ok_or_else(|| {
+            exact_error(
+                ErrorKind::Validation,
+                "the payload does not name the division (no `Division` field or `__metadata.uri`); pass the administration",
+            )
+        })
+}
+
+fn division_in_uri(row: &Row) -> Option<String> {
+    let uri = row.get("__metadata")?.get("uri")?.as_str()?;
+    let (_, rest) = uri.split_once("/api/v1/")?;
+    let d = rest.split('/').next()?;
+    (!d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())).then(|| d.to_string())
+}
+
+/// Open items from a saved `read/financial/ReceivablesList` answer, in the division `division`
+/// (or each row's `Division` when `None`).
+///
+/// The list holds what is still open (from cash, Q06) but not the entry's original amount, which
+/// the adapter reads from `SalesEntries`: here each item's `amount` is its open amount. Use
+/// [`open_items_with_entries`] with the `SalesEntries` answer for the original amounts.
+pub fn open_items(receivables: &[u8], division: Option<&str>) -> Result<Vec<OpenItem>> {
+    open_items_inner(receivables, &HashMap::new(), division)
+}
+
+/// Open items from a saved `ReceivablesList` answer, their original amounts (VAT included, signed
+/// as Exact holds them) taken from a saved `salesentry/SalesEntries` answer selecting `EntryID`
+/// and `AmountFC`, as the adapter does. An item whose entry is not in `sales_entries` keeps its
+/// open amount as `amount`.
+pub fn open_items_with_entries(
+    receivables: &[u8],
+    sales_entries: &[u8],
+    division: Option<&str>,
+) -> Result<Vec<OpenItem>> {
+    let mut originals = HashMap::new();
+    for (n, r) in rows(sales_entries)?.iter().enumerate() {
+        let amount = odata::decimal(r, "AmountFC").map_err(|e| at_row(n, e))?;
+        if let (Some(id), Some(amount)) = (odata::guid(r, "EntryID"), amount) {
+            originals.insert(id, amount);
+        }
+    }
+    if originals.is_empty() {
+        return Err(exact_error(
+            ErrorKind::Validation,
+            "the SalesEntries payload has no row with `EntryID` and `AmountFC`",
+        ));
+    }
+    open_items_inner(receivables, &originals, division)
+}
+
+fn open_items_inner(
+    bytes: &[u8],
+    originals: &HashMap<String, Decimal>,
+    division: Option<&str>,
+) -> Result<Vec<OpenItem>> {
+    rows(bytes)?
+        .iter()
+        .enumerate()
+        .map(|(n, r)| {
+            let division = division_of(division, r).map_err(|e| at_row(n, e))?;
+            let original = odata::guid(r, "Id").and_then(|id| originals.get(&id).copied());
+            receivables::from_wire(&division, r, original).map_err(|e| at_row(n, e))
+        })
+        .collect()
+}
+
+/// Sales invoices (`Type` 20) from a saved `salesentry/SalesEntries` answer with
+/// `$expand=SalesEntryLines` (one entry or a listing), in the division `division` (or each row's
+/// `Division`). `accounts`: a saved `crm/Accounts` answer to turn the `Customer` GUID into the
+/// customer's code; without it (or when the account is not in it) the GUID stands for the code.
+///
+/// Refused: an entry of another `Type`, lines not expanded inline or continued on a further page,
+/// lines naming their GL account by GUID only (without `GLAccountCode`).
+pub fn invoice(
+    bytes: &[u8],
+    division: Option<&str>,
+    accounts: Option<&[u8]>,
+) -> Result<Vec<PostedDocument>> {
+    documents(bytes, division, accounts, DocumentKind::Invoice)
+}
+
+/// Sales credit notes (`Type` 21) from a saved `SalesEntries` answer; as [`invoice`]. The
+/// negative wire amounts are read back as the core's positive line amounts.
+pub fn credit_note(
+    bytes: &[u8],
+    division: Option<&str>,
+    accounts: Option<&[u8]>,
+) -> Result<Vec<PostedDocument>> {
+    documents(bytes, division, accounts, DocumentKind::CreditNote)
+}
+
+fn customer_codes(accounts: Option<&[u8]>) -> Result<HashMap<String, String>> {
+    let Some(bytes) = accounts else {
+        return Ok(HashMap::new());
+    };
+    let mut out = HashMap::new();
+    for r in rows(bytes)? {
+        if let (Some(id), Some(code)) = (odata::guid(&r, "ID"), odata::string(&r, "Code")) {
+            out.insert(id, code);
+        }
+    }
+    Ok(out)
+}
+
+fn documents(
+    bytes: &[u8],
+    division: Option<&str>,
+    accounts: Option<&[u8]>,
+    expected: DocumentKind,
+) -> Result<Vec<PostedDocument>> {
+    let codes = customer_codes(accounts)?;
+    let rows = rows(bytes)?;
+    if rows.is_empty() {
+        return Err(exact_error(
+            ErrorKind::Validation,
+            "the payload holds no sales entry",
+        ));
+    }
+    rows.iter()
+        .enumerate()
+        .map(|(n, r)| document(r, division, &codes, expected).map_err(|e| at_row(n, e)))
+        .collect()
+}
+
+/// "an invoice" / "a credit note".
+fn with_article(kind: DocumentKind) -> &'static str {
+    match kind {
+        DocumentKind::Invoice => "an invoice",
+        DocumentKind::CreditNote => "a credit note",
+    }
+}
+
+fn document(
+    row: &Row,
+    division: Option<&str>,
+    codes: &HashMap<String, String>,
+    expected: DocumentKind,
+) -> Result<PostedDocument> {
+    // The lines first: a payload without them says nothing about the document.
+    let entry = odata::string(row, "EntryID").unwrap_or_else(|| "(no EntryID)".to_string());
+    let line_rows = match sales_entries::lines_field(row)? {
+        sales_entries::LinesField::Inline(rows, None) => rows,
+        sales_entries::LinesField::Inline(_, Some(_)) => {
+            return Err(exact_error(
+                ErrorKind::Validation,
+                format!(
+                    "the lines of sales entry {} continue on a further page (`__next`); the payload holds only part of them",
+                    entry
+                ),
+            ))
+        }
+        sales_entries::LinesField::Deferred(_) | sales_entries::LinesField::Absent => {
+            return Err(exact_error(
+                ErrorKind::Validation,
+                format!(
+                    "sales entry {} has no inline `SalesEntryLines`; save the answer of a request with `$expand=SalesEntryLines`",
+                    entry
+                ),
+            ))
+        }
+    };
+    let division = division_of(division, row)?;
+    let header = sales_entries::header_from_row(row)?;
+    let kind = sales_entries::kind_of(header.type_)?;
+    if kind != expected {
+        return Err(exact_error(
+            ErrorKind::Validation,
+            format!(
+                "sales entry {} is {} (Type {}), not {}",
+                header.entry_id,
+                with_article(kind),
+                header.type_,
+                with_article(expected)
+            ),
+        ));
+    }
+    let lines = line_rows
+        .iter()
+        .map(sales_entries::line_from_row)
+        .collect::<Result<Vec<_>>>()?;
+    if lines.iter().any(|l| l.gl_account_code.is_none()) {
+        return Err(exact_error(
+            ErrorKind::Validation,
+            format!(
+                "a line of sales entry {} names its GL account by GUID only; the code needs `GLAccountCode` in the payload",
+                header.entry_id
+            ),
+        ));
+    }
+    let customer = codes
+        .get(&header.customer)
+        .cloned()
+        .unwrap_or_else(|| header.customer.clone());
+    sales_entries::to_document(&division, &header, &lines, &customer, &HashMap::new())
+}
+
+/// Customers and suppliers from a saved `crm/Accounts` answer, or balance-sheet and P&L
+/// accounts from a saved `financial/GLAccounts` answer (told apart per row by `BalanceType` or
+/// the `__metadata` type). An account that is both customer and supplier gives two dimensions;
+/// one that is neither (a prospect, a lead) is left out.
+pub fn dimension(bytes: &[u8]) -> Result<Vec<Dimension>> {
+    let mut out = Vec::new();
+    for (n, r) in rows(bytes)?.iter().enumerate() {
+        if is_gl_account(r) {
+            out.push(gl_accounts::from_wire(r).map_err(|e| at_row(n, e))?);
+            continue;
+        }
+        for kind in [DimensionKind::Customer, DimensionKind::Supplier] {
+            if accounts::is_kind(r, kind) {
+                out.push(accounts::from_wire(r, kind).map_err(|e| at_row(n, e))?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn is_gl_account(row: &Row) -> bool {
+    let type_name = row
+        .get("__metadata")
+        .and_then(|m| m.get("type"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    type_name.ends_with(".GLAccount") || row.contains_key("BalanceType")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+    use rust_decimal_macros::dec;
+
+    fn shared(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/../../fixtures/exact/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    fn own(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/tests/fixtures/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn open_items_from_the_receivables_list() {
+        let items = open_items(&shared("receivables_list.json"), None).unwrap();
+        assert_eq!(items.len(), 1);
+        let i = &items[0];
+        assert_eq!(i.relation, "8");
+        assert_eq!(i.reference, "PO-4711");
+        assert_eq!(i.open_amount.amount, dec!(100));
+        // Without the sales entry, the original amount is not in the payload.
+        assert_eq!(i.amount.amount, dec!(100));
+        assert_eq!(i.date, NaiveDate::from_ymd_opt(2024, 3, 1).unwrap());
+        let id = i.entry.as_ref().unwrap();
+        assert_eq!(id.administration, "123456");
+        assert_eq!(id.journal, "70");
+        assert_eq!(id.key, "9c0e5a3b-2f4d-4e6a-8b1c-0d2e3f4a5b6c");
+        // An explicit division wins over the rows' `Division`.
+        let other = open_items(&shared("receivables_list.json"), Some("7")).unwrap();
+        assert_eq!(other[0].entry.as_ref().unwrap().administration, "7");
+    }
+
+    #[test]
+    fn open_items_take_the_original_amount_from_the_sales_entry() {
+        let items = open_items_with_entries(
+            &shared("receivables_list.json"),
+            &shared("sales_entry_expanded.json"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(items[0].amount.amount, dec!(121));
+        assert_eq!(items[0].open_amount.amount, dec!(100));
+    }
+
+    #[test]
+    fn an_invoice_with_expanded_lines() {
+        let docs = invoice(
+            &shared("sales_entry_expanded.json"),
+            None,
+            Some(&shared("accounts_list.json")),
+        )
+        .unwrap();
+        assert_eq!(docs.len(), 1);
+        let d = &docs[0].document;
+        assert_eq!(d.kind, DocumentKind::Invoice);
+        assert_eq!(d.administration, "123456");
+        assert_eq!(d.customer, "8");
+        assert_eq!(d.reference, "PO-4711");
+        assert_eq!(d.lines[0].account, "8000");
+        assert_eq!(d.lines[0].net_amount, dec!(100));
+        assert_eq!(d.lines[0].vat_rate, dec!(21));
+        assert_eq!(d.lines[0].vat_code.as_deref(), Some("2"));
+        assert_eq!(d.gross_total().amount, dec!(121));
+        assert_eq!(docs[0].status.as_deref(), Some("20"));
+        // Without the accounts payload the customer GUID stands for the code.
+        let bare = invoice(&shared("sales_entry_expanded.json"), None, None).unwrap();
+        assert_eq!(
+            bare[0].document.customer,
+            "71b961de-b9f3-49fe-883d-0f46c7e0e89b"
+        );
+    }
+
+    #[test]
+    fn the_kind_must_match_the_entry_type() {
+        let e = credit_note(&shared("sales_entry_expanded.json"), None, None).unwrap_err();
+        assert!(
+            e.message()
+                .contains("is an invoice (Type 20), not a credit note"),
+            "{e}"
+        );
+        let e = invoice(&own("sales_entry_credit_note.json"), Some("499156"), None).unwrap_err();
+        assert!(e.message().contains("Type 21"), "{e}");
+    }
+
+    #[test]
+    fn a_credit_note_needs_line_gl_codes() {
+        // The adapter's own fixture names the line's GL account by GUID only.
+        let e =
+            credit_note(&own("sales_entry_credit_note.json"), Some("499156"), None).unwrap_err();
+        assert!(e.message().contains("GLAccountCode"), "{e}");
+    }
+
+    #[test]
+    fn deferred_lines_are_refused() {
+        let e = invoice(&shared("sales_entries_deferred_select.json"), None, None).unwrap_err();
+        assert!(e.message().contains("$expand=SalesEntryLines"), "{e}");
+    }
+
+    #[test]
+    fn dimensions_from_accounts_and_gl_accounts() {
+        let d = dimension(&shared("accounts_list.json")).unwrap();
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].kind, DimensionKind::Customer);
+        assert_eq!(d[0].code, "8");
+        assert_eq!(d[0].country.unwrap().code(), "NL");
+        assert_eq!(d[0].vat_number.as_deref(), Some("NL001234567B01"));
+        let gl = dimension(&shared("glaccount_single.json")).unwrap();
+        assert_eq!(gl.len(), 1);
+        assert_eq!(gl[0].kind, DimensionKind::ProfitAndLossAccount);
+    }
+
+    #[test]
+    fn errors_and_garbage_are_refused() {
+        let e = open_items(&shared("error_select_required.json"), Some("1")).unwrap_err();
+        assert!(
+            e.message().starts_with("the payload is an Exact error"),
+            "{e}"
+        );
+        assert!(open_items(b"{\"d\":", Some("1")).is_err());
+        assert!(open_items(b"<html/>", Some("1")).is_err());
+        let e = open_items(br#"{"d":{"results":[{"Amount":1}]}}"#, None).unwrap_err();
+        assert!(e.message().contains("division"), "{e}");
+        let e = open_items(br#"{"d":{"results":[{"Amount":1}]}}"#, Some("1")).unwrap_err();
+        assert!(e.message().starts_with("row 1: "), "{e}");
+    }
+}

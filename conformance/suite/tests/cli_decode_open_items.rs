@@ -1,0 +1,630 @@
+//! `grootboek decode` and `grootboek open-items` run as a person runs them: the built binary as a
+//! child process, with a clean environment. Decoding reads the shared vendor samples in
+//! `fixtures/`; listing runs against simulators started in this test process.
+
+#![cfg(all(feature = "twinfield", feature = "exact", feature = "afas"))]
+
+use std::path::PathBuf;
+use std::process::Output;
+
+use chrono::NaiveDate;
+use grootboek_core::{Invoice, Invoices, SalesLine};
+use grootboek_sim::afas::AfasSim;
+use grootboek_sim::twinfield::{TwinfieldSeed, TwinfieldSim};
+use rust_decimal_macros::dec;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_grootboek");
+/// A well-formed AFAS token (hex data) that nothing accepts; it must never be printed.
+const AFAS_SECRET_DATA: &str = "5ec2e7da7a0123456789abcdef5ec2e7";
+
+fn fixture(path: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(path)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn adapter_fixture(vendor: &str, name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../adapters")
+        .join(vendor)
+        .join("tests/fixtures")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Run the binary with only `env` in its environment.
+async fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.args(args).env_clear().env("RUST_BACKTRACE", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().await.expect("the grootboek binary runs")
+}
+
+/// Stdout parsed as JSON, after checking the run succeeded.
+fn json_of(out: &Output) -> Value {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}: {stderr}", out.status);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+/// The run failed with exit code 2 and one `grootboek: …` line on stderr, nothing on stdout and
+/// no panic; returns that line.
+fn one_line_error(out: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line, got: {stderr}");
+    assert!(lines[0].starts_with("grootboek: "), "{stderr}");
+    lines[0].to_string()
+}
+
+fn amounts(items: &Value, field: &str) -> Vec<String> {
+    items
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|i| {
+            i[field]["amount"]
+                .as_str()
+                .expect("amount as text")
+                .to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn decode_afas_open_items_and_an_invoice_with_its_vat_codes() {
+    let out = run(
+        &[
+            "decode",
+            "--vendor",
+            "afas",
+            "--kind",
+            "open-items",
+            &fixture("afas/get_debtor_invoices_10001.json"),
+        ],
+        &[],
+    )
+    .await;
+    let v = json_of(&out);
+    let items = &v["open_items"];
+    assert_eq!(items[0]["relation"], "10001");
+    assert_eq!(items[0]["reference"], "IH000101");
+    assert_eq!(amounts(items, "open_amount"), ["121", "1113.56"]);
+
+    let dir = std::env::temp_dir().join(format!("grootboek-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let vat = dir.join("vat_codes.json");
+    std::fs::write(
+        &vat,
+        r#"{"skip":0,"take":10,"rows":[{"VatCode":"1","Description":"BTW hoog","VatPerc":21,"AccountNr":"1510","Blocked":false}]}"#,
+    )
+    .unwrap();
+    let out = run(
+        &[
+            "decode",
+            "--vendor",
+            "afas",
+            "--kind",
+            "invoice",
+            "--vat-codes",
+            &vat.to_string_lossy(),
+            &fixture("afas/transactions_sales_with_vat.json"),
+        ],
+        &[],
+    )
+    .await;
+    let v = json_of(&out);
+    let doc = &v["invoices"][0]["document"];
+    assert_eq!(doc["customer"], "10001");
+    assert_eq!(doc["lines"][0]["account"], "8000");
+    assert_eq!(doc["lines"][0]["net_amount"], "10000");
+    assert_eq!(doc["lines"][0]["vat_amount"], "2100");
+    assert_eq!(doc["lines"][0]["vat_rate"], "21");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn decode_exact_receivables_with_their_sales_entries_and_accounts() {
+    let out = run(
+        &[
+            "decode",
+            "--vendor",
+            "exact",
+            "--kind",
+            "open-items",
+            "--sales-entries",
+            &fixture("exact/sales_entry_expanded.json"),
+            &fixture("exact/receivables_list.json"),
+        ],
+        &[],
+    )
+    .await;
+    let v = json_of(&out);
+    let items = &v["open_items"];
+    assert_eq!(items[0]["relation"], "8");
+    assert_eq!(items[0]["entry"]["administration"], "123456");
+    assert_eq!(amounts(items, "amount"), ["121"]);
+    assert_eq!(amounts(items, "open_amount"), ["100"]);
+
+    let out = run(
+        &[
+            "decode",
+            "--vendor",
+            "exact",
+            "--kind",
+            "dimension",
+            &fixture("exact/accounts_list.json"),
+        ],
+        &[],
+    )
+    .await;
+    let v = json_of(&out);
+    assert_eq!(v["dimensions"][0]["code"], "8");
+    assert_eq!(v["dimensions"][0]["country"], "NL");
+}
+
+#[tokio::test]
+async fn decode_twinfield_transaction_and_browse_in_a_table_too() {
+    let out = run(
+        &[
+            "decode",
+            "--vendor",
+            "twinfield",
+            "--kind",
+            "invoice",
+            &fixture("twinfield/transaction-sales-final.xml"),
+        ],
+        &[],
+    )
+    .await;
+    let v = json_of(&out);
+    let p = &v["invoices"][0];
+    assert_eq!(p["id"]["key"], "202400001");
+    assert_eq!(p["document"]["customer"], "1000");
+    assert_eq!(p["document"]["lines"][0]["net_amount"], "100.00");
+    assert_eq!(p["document"]["lines"][0]["vat_amount"], "21.00");
+
+    let out = run(
+        &[
+            "decode",
+            "--vendor",
+            "twinfield",
+            "--kind",
+            "open-items",
+            "--format",
+            "table",
+            &adapter_fixture("twinfield", "browse-100.xml"),
+        ],
+        &[],
+    )
+    .await;
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = table.lines().collect();
+    // Header and the two rows with an amount open (Q06: `matched` but 60.50 open counts).
+    assert_eq!(lines.len(), 3, "{table}");
+    assert!(
+        lines[1].contains("F2026-001") && lines[1].contains("121.00"),
+        "{table}"
+    );
+    assert!(
+        lines[2].contains("F2026-002") && lines[2].contains("60.50"),
+        "{table}"
+    );
+}
+
+#[tokio::test]
+async fn malformed_payloads_give_one_line_and_exit_2() {
+    let dir = std::env::temp_dir().join(format!("grootboek-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let truncated = dir.join("truncated.json");
+    std::fs::write(&truncated, "{\"skip\":0,\"rows\":[{\"DebtorId\":").unwrap();
+    let doctype = dir.join("doctype.xml");
+    std::fs::write(
+        &doctype,
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE browse [\n  <!ENTITY lol \"lol\">\n]>\n<browse result=\"1\"><tr><td field=\"fin.trs.line.dim2\">&lol;</td></tr></browse>\n",
+    )
+    .unwrap();
+    let entity = dir.join("entity.xml");
+    std::fs::write(
+        &entity,
+        "<browse result=\"1\"><tr><td field=\"fin.trs.line.dim2\">&lol;</td></tr></browse>",
+    )
+    .unwrap();
+    let truncated = truncated.to_string_lossy().into_owned();
+    let doctype = doctype.to_string_lossy().into_owned();
+    let entity = entity.to_string_lossy().into_owned();
+
+    let line = one_line_error(
+        &run(
+            &[
+                "decode",
+                "--vendor",
+                "afas",
+                "--kind",
+                "open-items",
+                &truncated,
+            ],
+            &[],
+        )
+        .await,
+    );
+    assert!(
+        line.contains("cannot decode") && line.contains("AFAS answered JSON"),
+        "{line}"
+    );
+
+    let line = one_line_error(
+        &run(
+            &[
+                "decode", "--vendor", "exact", "--kind", "invoice", &truncated,
+            ],
+            &[],
+        )
+        .await,
+    );
+    assert!(line.contains("not JSON"), "{line}");
+
+    let line = one_line_error(
+        &run(
+            &[
+                "decode",
+                "--vendor",
+                "twinfield",
+                "--kind",
+                "open-items",
+                &doctype,
+            ],
+            &[],
+        )
+        .await,
+    );
+    assert!(line.contains("DOCTYPE"), "{line}");
+
+    let line = one_line_error(
+        &run(
+            &[
+                "decode",
+                "--vendor",
+                "twinfield",
+                "--kind",
+                "open-items",
+                &entity,
+            ],
+            &[],
+        )
+        .await,
+    );
+    assert!(line.contains("&lol;"), "{line}");
+
+    // A JSON decoder given the XML file: refused as not JSON, not parsed as XML.
+    let line = one_line_error(
+        &run(
+            &[
+                "decode",
+                "--vendor",
+                "exact",
+                "--kind",
+                "open-items",
+                &doctype,
+            ],
+            &[],
+        )
+        .await,
+    );
+    assert!(line.contains("not JSON"), "{line}");
+
+    // A payload of the wrong kind says what it is.
+    let line = one_line_error(
+        &run(
+            &[
+                "decode",
+                "--vendor",
+                "twinfield",
+                "--kind",
+                "invoice",
+                &fixture("twinfield/dimension-read-customer.xml"),
+            ],
+            &[],
+        )
+        .await,
+    );
+    assert!(
+        line.contains("<dimension> document is not a transaction read"),
+        "{line}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn bad_flags_and_missing_files_give_one_line() {
+    let line = one_line_error(
+        &run(
+            &["decode", "--vendor", "sage", "--kind", "invoice", "x"],
+            &[],
+        )
+        .await,
+    );
+    assert!(line.contains("unknown vendor `sage`"), "{line}");
+    let line = one_line_error(
+        &run(
+            &["decode", "--vendor", "afas", "--kind", "ledger", "x"],
+            &[],
+        )
+        .await,
+    );
+    assert!(
+        line.contains("invalid value 'ledger'") && line.contains("open-items"),
+        "{line}"
+    );
+    let line = one_line_error(&run(&["open-items", "--vendor", "afas", "--frobnicate"], &[]).await);
+    assert!(
+        line.contains("--frobnicate") && line.contains("grootboek open-items --help"),
+        "{line}"
+    );
+    let line = one_line_error(&run(&["open-items", "--vendor", "afas"], &[]).await);
+    assert!(line.contains("--administration"), "{line}");
+    let line = one_line_error(
+        &run(
+            &[
+                "decode",
+                "--vendor",
+                "afas",
+                "--kind",
+                "invoice",
+                "/nonexistent/x.json",
+            ],
+            &[],
+        )
+        .await,
+    );
+    assert!(line.contains("cannot read /nonexistent/x.json"), "{line}");
+    let line = one_line_error(
+        &run(
+            &[
+                "decode",
+                "--vendor",
+                "twinfield",
+                "--kind",
+                "invoice",
+                "--vat-codes",
+                "v.json",
+                "x.xml",
+            ],
+            &[],
+        )
+        .await,
+    );
+    assert!(
+        line.contains("--vat-codes applies only to --vendor afas"),
+        "{line}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_items_lists_the_afas_simulators_seeded_items() {
+    let sim = AfasSim::start("127.0.0.1".parse().unwrap()).await.unwrap();
+    let token = sim.token_xml();
+    let base = sim.base_url();
+    let out = run(
+        &[
+            "open-items",
+            "--vendor",
+            "afas",
+            "--administration",
+            "1",
+            "--format",
+            "json",
+        ],
+        &[
+            ("GROOTBOEK_AFAS_TOKEN", token.as_str()),
+            ("GROOTBOEK_AFAS_BASE_URL", base.as_str()),
+        ],
+    )
+    .await;
+    let v = json_of(&out);
+    let items = &v["open_items"];
+    let mut refs: Vec<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["reference"].as_str().unwrap())
+        .collect();
+    refs.sort();
+    assert_eq!(refs, ["IH000101", "IH000102", "IH000103"]);
+    let mut open = amounts(items, "open_amount");
+    open.sort();
+    assert_eq!(open, ["-0.5", "1113.56", "121"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains(&token), "the token is never printed");
+
+    // The same through --base-url and an --env-file holding the token.
+    let dir = std::env::temp_dir().join(format!("grootboek-envf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let env_file = dir.join("afas.env");
+    std::fs::write(&env_file, format!("GROOTBOEK_AFAS_TOKEN={token}\n")).unwrap();
+    let out = run(
+        &[
+            "open-items",
+            "--vendor",
+            "afas",
+            "--administration",
+            "1",
+            "--base-url",
+            &base,
+            "--env-file",
+            &env_file.to_string_lossy(),
+            "--format",
+            "table",
+        ],
+        &[],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(table.lines().count(), 4, "{table}");
+    assert!(
+        table.contains("IH000103") && table.contains("-0.5"),
+        "{table}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_items_lists_a_twinfield_invoice_posted_on_the_simulator() {
+    const CLIENT: &str = "grootboek-demo";
+    const SECRET: &str = "demo-secret";
+    const REDIRECT: &str = "http://localhost:8080/callback";
+    const ORG: &str = "ORG-A";
+    const OFFICE: &str = "NLA000001";
+    let sim = TwinfieldSim::start("127.0.0.1".parse().unwrap())
+        .await
+        .unwrap();
+    sim.seed(TwinfieldSeed::demo()).unwrap();
+    let refresh = sim.issue_tokens(CLIENT, ORG).unwrap().refresh_token;
+    let config = grootboek_twinfield::TwinfieldConfig::new(CLIENT, SECRET, REDIRECT, ORG)
+        .with_login_url(sim.login_url())
+        .with_refresh_token(refresh.clone())
+        // A short budget minute keeps the in-process limiter from pacing in real time.
+        .with_minute(std::time::Duration::from_secs(1));
+    let ledger = grootboek_twinfield::connect(config).await.unwrap();
+    let date = NaiveDate::from_ymd_opt(2026, 5, 4).unwrap();
+    let invoice = Invoice::new(OFFICE, "VRK", "1000", "CLI-0001", date).with_line(SalesLine::new(
+        "8020",
+        "Brood en banket",
+        dec!(100),
+        Some("VH"),
+        dec!(21),
+    ));
+    ledger.create_invoice(&invoice).await.unwrap();
+
+    let login = sim.login_url();
+    let out = run(
+        &[
+            "open-items",
+            "--vendor",
+            "twinfield",
+            "--administration",
+            OFFICE,
+            "--base-url",
+            &login,
+        ],
+        &[
+            ("GROOTBOEK_TWINFIELD_CLIENT_ID", CLIENT),
+            ("GROOTBOEK_TWINFIELD_CLIENT_SECRET", SECRET),
+            ("GROOTBOEK_TWINFIELD_REDIRECT_URI", REDIRECT),
+            ("GROOTBOEK_TWINFIELD_ORGANISATION", ORG),
+            ("GROOTBOEK_TWINFIELD_REFRESH_TOKEN", refresh.as_str()),
+        ],
+    )
+    .await;
+    let v = json_of(&out);
+    let items = v["open_items"].as_array().unwrap();
+    let item = items
+        .iter()
+        .find(|i| i["reference"] == "CLI-0001")
+        .unwrap_or_else(|| panic!("the posted invoice is open: {v}"));
+    assert_eq!(item["relation"], "1000");
+    assert_eq!(item["open_amount"]["amount"], "121.00");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains(&refresh) && !stdout.contains(SECRET));
+}
+
+#[tokio::test]
+async fn open_items_without_a_credential_or_with_an_unreachable_url_gives_one_line() {
+    let line = one_line_error(
+        &run(
+            &["open-items", "--vendor", "afas", "--administration", "1"],
+            &[(
+                "GROOTBOEK_AFAS_BASE_URL",
+                "http://127.0.0.1:9/ProfitRestServices",
+            )],
+        )
+        .await,
+    );
+    assert!(line.contains("GROOTBOEK_AFAS_TOKEN is not set"), "{line}");
+
+    let line = one_line_error(
+        &run(
+            &[
+                "open-items",
+                "--vendor",
+                "exact",
+                "--administration",
+                "123456",
+            ],
+            &[],
+        )
+        .await,
+    );
+    assert!(
+        line.contains("GROOTBOEK_EXACT_CLIENT_ID is not set"),
+        "{line}"
+    );
+
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+    let line = one_line_error(
+        &run(
+            &[
+                "open-items",
+                "--vendor",
+                "afas",
+                "--administration",
+                "1",
+                "--base-url",
+                "http://127.0.0.1:9/ProfitRestServices",
+                "--timeout-secs",
+                "20",
+            ],
+            &[
+                ("GROOTBOEK_AFAS_TOKEN", AFAS_SECRET_DATA),
+                ("GROOTBOEK_AFAS_RETRY_MAX_ATTEMPTS", "1"),
+            ],
+        )
+        .await,
+    );
+    assert!(
+        line.contains("cannot list the open items of afas administration 1"),
+        "{line}"
+    );
+    assert!(!line.contains(AFAS_SECRET_DATA), "{line}");
+
+    let line = one_line_error(
+        &run(
+            &[
+                "open-items",
+                "--vendor",
+                "afas",
+                "--administration",
+                "1",
+                "--base-url",
+                "ftp://x",
+            ],
+            &[("GROOTBOEK_AFAS_TOKEN", AFAS_SECRET_DATA)],
+        )
+        .await,
+    );
+    assert!(line.contains("not an http(s) URL"), "{line}");
+}
