@@ -886,6 +886,36 @@ impl ExactLedger {
         }
     }
 
+    /// After a dimension write: read it back and verify it against what was meant (unless
+    /// verification is off, when the intended dimension is returned).
+    async fn confirm_dimension(
+        &self,
+        division: Division,
+        expected: &Dimension,
+    ) -> Result<Dimension> {
+        if !self.cfg().verify_writes {
+            return Ok(expected.clone());
+        }
+        let back = self
+            .read_dimension_back(division, expected.kind, &expected.code)
+            .await?;
+        verify_dimension(expected, &back)?;
+        Ok(back)
+    }
+
+    /// POST a new `crm/Accounts` row.
+    async fn post_account(&self, division: Division, dimension: &Dimension) -> Result<()> {
+        self.client()
+            .post(
+                "create_account",
+                division,
+                Endpoint::Accounts,
+                &accounts::to_wire(dimension),
+            )
+            .await?;
+        Ok(())
+    }
+
     async fn read_dimension_back(
         &self,
         division: Division,
@@ -1371,22 +1401,8 @@ impl Dimensions for ExactLedger {
                     ));
                 }
             }
-            self.client()
-                .post(
-                    "create_account",
-                    division,
-                    Endpoint::Accounts,
-                    &accounts::to_wire(dimension),
-                )
-                .await?;
-            if !self.cfg().verify_writes {
-                return Ok(dimension.clone());
-            }
-            let back = self
-                .read_dimension_back(division, dimension.kind, &dimension.code)
-                .await?;
-            verify_dimension(dimension, &back)?;
-            Ok(back)
+            self.post_account(division, dimension).await?;
+            self.confirm_dimension(division, dimension).await
         };
         run.await.map_err(|e| op_err(e, "create_dimension"))
     }
@@ -1416,25 +1432,9 @@ impl Dimensions for ExactLedger {
                         )
                         .await?;
                 }
-                None => {
-                    self.client()
-                        .post(
-                            "create_account",
-                            division,
-                            Endpoint::Accounts,
-                            &accounts::to_wire(dimension),
-                        )
-                        .await?;
-                }
+                None => self.post_account(division, dimension).await?,
             }
-            if !self.cfg().verify_writes {
-                return Ok(dimension.clone());
-            }
-            let back = self
-                .read_dimension_back(division, dimension.kind, &dimension.code)
-                .await?;
-            verify_dimension(dimension, &back)?;
-            Ok(back)
+            self.confirm_dimension(division, dimension).await
         };
         run.await.map_err(|e| op_err(e, "upsert_dimension"))
     }
@@ -1468,13 +1468,8 @@ impl Dimensions for ExactLedger {
             self.client()
                 .put("update_account", &url, &accounts::patch_to_wire(patch))
                 .await?;
-            let expected = current.patched(patch);
-            if !self.cfg().verify_writes {
-                return Ok(expected);
-            }
-            let back = self.read_dimension_back(division, kind, code).await?;
-            verify_dimension(&expected, &back)?;
-            Ok(back)
+            self.confirm_dimension(division, &current.patched(patch))
+                .await
         };
         run.await.map_err(|e| op_err(e, "update_dimension"))
     }

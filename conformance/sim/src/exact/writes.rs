@@ -274,6 +274,29 @@ pub fn create_account(
     Ok(id)
 }
 
+/// The shape of every PUT on an entity set: find the row `is_it` picks in `set`, apply the body
+/// to a copy (so a refused body changes nothing), and write the copy back.
+fn put_entity<T: Clone>(
+    store: &mut Store,
+    set: fn(&mut Store) -> &mut Vec<T>,
+    is_it: impl Fn(&T) -> bool,
+    apply: impl FnOnce(&Store, &mut T) -> Result<(), ApiError>,
+) -> Result<(), ApiError> {
+    let idx = set(store)
+        .iter()
+        .position(is_it)
+        .ok_or_else(ApiError::not_found)?;
+    let mut copy = set(store)
+        .get(idx)
+        .cloned()
+        .ok_or_else(ApiError::not_found)?;
+    apply(store, &mut copy)?;
+    if let Some(slot) = set(store).get_mut(idx) {
+        *slot = copy;
+    }
+    Ok(())
+}
+
 /// PUT `crm/Accounts(guid'…')`.
 pub fn update_account(
     store: &mut Store,
@@ -281,22 +304,16 @@ pub fn update_account(
     json: &Json,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let idx = store
-        .accounts
-        .iter()
-        .position(|a| a.id == id)
-        .ok_or_else(ApiError::not_found)?;
-    let mut a = store
-        .accounts
-        .get(idx)
-        .cloned()
-        .ok_or_else(ApiError::not_found)?;
-    apply_account(store, &mut a, json)?;
-    a.modified = now;
-    if let Some(slot) = store.accounts.get_mut(idx) {
-        *slot = a;
-    }
-    Ok(())
+    put_entity(
+        store,
+        |s| &mut s.accounts,
+        |a| a.id == id,
+        |st, a| {
+            apply_account(st, a, json)?;
+            a.modified = now;
+            Ok(())
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -517,37 +534,40 @@ pub fn update_simple(
     use super::sets::SetKind as K;
     match kind {
         K::GlAccounts => {
-            let g = store
-                .gl_accounts
-                .iter_mut()
-                .find(|g| g.id == id)
-                .ok_or_else(ApiError::not_found)?;
-            let mut copy = g.clone();
-            apply_gl(&mut copy, json)?;
-            copy.modified = now;
-            *g = copy;
+            put_entity(
+                store,
+                |s| &mut s.gl_accounts,
+                |g| g.id == id,
+                |_, g| {
+                    apply_gl(g, json)?;
+                    g.modified = now;
+                    Ok(())
+                },
+            )?;
         }
         K::Journals => {
-            let j = store
-                .journals
-                .iter_mut()
-                .find(|j| j.id == id)
-                .ok_or_else(ApiError::not_found)?;
-            let mut copy = j.clone();
-            apply_journal(&mut copy, json)?;
-            copy.modified = now;
-            *j = copy;
+            put_entity(
+                store,
+                |s| &mut s.journals,
+                |j| j.id == id,
+                |_, j| {
+                    apply_journal(j, json)?;
+                    j.modified = now;
+                    Ok(())
+                },
+            )?;
         }
         K::VatCodes => {
-            let v = store
-                .vat_codes
-                .iter_mut()
-                .find(|v| v.id == id)
-                .ok_or_else(ApiError::not_found)?;
-            let mut copy = v.clone();
-            apply_vat(&mut copy, json)?;
-            copy.modified = now;
-            *v = copy;
+            put_entity(
+                store,
+                |s| &mut s.vat_codes,
+                |v| v.id == id,
+                |_, v| {
+                    apply_vat(v, json)?;
+                    v.modified = now;
+                    Ok(())
+                },
+            )?;
         }
         _ => {
             return Err(ApiError::new(
@@ -813,16 +833,6 @@ pub fn update_sales_entry(
     json: &Json,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let idx = store
-        .sales_entries
-        .iter()
-        .position(|e| e.entry_id == id)
-        .ok_or_else(ApiError::not_found)?;
-    let mut e = store
-        .sales_entries
-        .get(idx)
-        .cloned()
-        .ok_or_else(ApiError::not_found)?;
     if let Some(Some(body_id)) = Body::new(
         json,
         super::sets::SALES_ENTRIES.type_name,
@@ -837,12 +847,16 @@ pub fn update_sales_entry(
             ));
         }
     }
-    apply_sales_entry(store, &mut e, json, false)?;
-    e.modified = now;
-    if let Some(slot) = store.sales_entries.get_mut(idx) {
-        *slot = e;
-    }
-    Ok(())
+    put_entity(
+        store,
+        |s| &mut s.sales_entries,
+        |e| e.entry_id == id,
+        |st, e| {
+            apply_sales_entry(st, e, json, false)?;
+            e.modified = now;
+            Ok(())
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1079,22 +1093,16 @@ pub fn update_subscription(
     json: &Json,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let idx = store
-        .subscriptions
-        .iter()
-        .position(|s| s.entry_id == id)
-        .ok_or_else(ApiError::not_found)?;
-    let mut s = store
-        .subscriptions
-        .get(idx)
-        .cloned()
-        .ok_or_else(ApiError::not_found)?;
-    apply_subscription(store, &mut s, json)?;
-    s.modified = now;
-    if let Some(slot) = store.subscriptions.get_mut(idx) {
-        *slot = s;
-    }
-    Ok(())
+    put_entity(
+        store,
+        |st| &mut st.subscriptions,
+        |s| s.entry_id == id,
+        |st, s| {
+            apply_subscription(st, s, json)?;
+            s.modified = now;
+            Ok(())
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------------------
