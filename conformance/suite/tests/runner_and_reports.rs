@@ -335,3 +335,40 @@ fn every_case_names_a_catalog_id_once() {
     unique.dedup();
     assert_eq!(unique.len(), ids.len());
 }
+
+#[tokio::test]
+async fn live_preflight_reports_p4_not_applicable_and_runs_the_rest() {
+    use grootboek_conformance::preflight::{self, P4_LIVE_REASON};
+    let binding = FakeBinding {
+        made: AtomicUsize::new(0),
+    };
+    let built = binding.harness(Defences::all(), None).await.unwrap();
+    let fake = built.as_any().downcast_ref::<FakeHarness>().unwrap();
+    let harness = FakeHarness {
+        ledger: Arc::new(Fake {
+            caps: Capabilities {
+                oauth_refresh: true,
+                invoice_write: true,
+                credit_note_write: true,
+                dimension_write: true,
+                ..Default::default()
+            },
+        }),
+        fixture: fake.fixture.clone(),
+    };
+    let live = preflight::run(&harness, std::time::Duration::from_secs(5), true).await;
+    let outcome = |id: &str| live.runs.iter().find(|r| r.case == id).unwrap().clone();
+    assert_eq!(outcome("P4").outcome, Outcome::NotApplicable);
+    assert_eq!(outcome("P4").reason, P4_LIVE_REASON);
+    // The fake can do nothing: the checks that run must fail, never pass by default.
+    assert_eq!(outcome("P1").outcome, Outcome::Failed);
+    assert_eq!(outcome("P5").outcome, Outcome::Failed);
+    assert!(!live.go());
+    assert!(live.render().contains("pre-flight verdict: NO-GO"));
+    // On a simulator the same harness runs P4 (and the fake fails it).
+    let sim = preflight::run(&harness, std::time::Duration::from_secs(5), false).await;
+    assert_eq!(
+        sim.runs.iter().find(|r| r.case == "P4").unwrap().outcome,
+        Outcome::Failed
+    );
+}

@@ -31,7 +31,7 @@ pub async fn run(args: PreflightArgs) -> Result<ExitCode, String> {
     let timeout = Duration::from_secs(args.timeout_secs);
     let report = if args.live {
         let harness = LiveHarness::from_env(args.vendor).await?;
-        preflight::run(&harness, timeout).await
+        preflight::run(&harness, timeout, true).await
     } else {
         let binding = bindings()
             .into_iter()
@@ -41,7 +41,7 @@ pub async fn run(args: PreflightArgs) -> Result<ExitCode, String> {
             .harness(Defences::all(), None)
             .await
             .map_err(|e| format!("cannot start the {} simulator: {e}", args.vendor))?;
-        preflight::run(harness.as_ref(), timeout).await
+        preflight::run(harness.as_ref(), timeout, false).await
     };
     print!("{}", report.render());
     Ok(if report.go() {
