@@ -81,43 +81,13 @@ pub fn fixture_from(lookup: &dyn Fn(&str) -> Option<String>) -> Result<(Fixture,
     Ok((fixture, journal_count))
 }
 
-/// Build the vendor's adapter from its environment variables.
-async fn connect_from_env(vendor: Vendor) -> Result<Arc<dyn Ledger>, String> {
-    let describe = |e: grootboek_core::Error| e.to_string();
-    match vendor {
-        #[cfg(feature = "exact")]
-        Vendor::Exact => {
-            let config = grootboek_exact::ExactConfig::from_env().map_err(describe)?;
-            Ok(Arc::new(
-                grootboek_exact::connect(config).await.map_err(describe)?,
-            ))
-        }
-        #[cfg(feature = "twinfield")]
-        Vendor::Twinfield => {
-            let config = grootboek_twinfield::TwinfieldConfig::from_env().map_err(describe)?;
-            Ok(Arc::new(
-                grootboek_twinfield::connect(config)
-                    .await
-                    .map_err(describe)?,
-            ))
-        }
-        #[cfg(feature = "afas")]
-        Vendor::Afas => {
-            let config = grootboek_afas::AfasConfig::from_env().map_err(describe)?;
-            Ok(Arc::new(
-                grootboek_afas::connect(config).await.map_err(describe)?,
-            ))
-        }
-        #[allow(unreachable_patterns)]
-        other => Err(format!("no {other} adapter in this build")),
-    }
-}
-
 impl LiveHarness {
     /// Connect to the administration the environment names.
     pub async fn from_env(vendor: Vendor) -> Result<Self, String> {
         let (fixture, journal_count) = fixture_from(&|n| std::env::var(n).ok())?;
-        let ledger = connect_from_env(vendor).await?;
+        let ledger = grootboek::connect_from_env(vendor)
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(Self {
             vendor,
             ledger,
