@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use grootboek_afas::{AfasConfig, AfasLedger, DocumentDate};
 use grootboek_core::runtime::clock::ManualClock;
+use grootboek_core::runtime::Budget;
 use grootboek_core::{Defences, Ledger, Vendor};
 use grootboek_sim::afas::{
     AfasSeed, AfasSim, Debtor, Journal, SeedOpenItem as AfasOpenItem, Unit, MAX_CONCURRENT_CALLS,
@@ -31,6 +32,8 @@ pub struct AfasHarness {
     sim: AfasSim,
     defences: Defences,
     clock: Arc<ManualClock>,
+    /// The Redis budget of a `--redis` run, kept for the ledgers built later.
+    budget: Option<Arc<dyn Budget>>,
     ledger: RwLock<Arc<AfasLedger>>,
     fixture: Fixture,
 }
@@ -44,13 +47,17 @@ fn ledger_for(
     defences: &Defences,
     clock: &Arc<ManualClock>,
     dating: DocumentDate,
+    budget: Option<&Arc<dyn Budget>>,
 ) -> Result<AfasLedger, Failure> {
-    let config = AfasConfig::new(sim.token_xml())
+    let mut config = AfasConfig::new(sim.token_xml())
         .with_base_url(&sim.base_url())
         .map_err(fail("AFAS configuration"))?
         .with_defences(defences.clone())
         .with_document_date(dating)
         .with_clock(clock.clone());
+    if let Some(budget) = budget {
+        config = config.with_budget(budget.clone());
+    }
     AfasLedger::new(config).map_err(fail("AFAS adapter"))
 }
 
@@ -63,9 +70,10 @@ impl VendorBinding for AfasBinding {
     async fn harness(
         &self,
         defences: Defences,
-        _redis: Option<&str>,
+        redis: Option<&str>,
     ) -> Result<Box<dyn Harness>, Failure> {
-        // AFAS uses a static token and no shared token broker; Redis changes nothing here.
+        // AFAS uses a static token: with Redis only the budget (the 8-call cap) is shared.
+        let budget = crate::vendors::shared_budget(redis).await?;
         let sim = AfasSim::start(IpAddr::V4(Ipv4Addr::LOCALHOST))
             .await
             .map_err(|e| Failure(format!("cannot start the AFAS simulator: {e}")))?;
@@ -96,7 +104,13 @@ impl VendorBinding for AfasBinding {
         })
         .map_err(|e| Failure(format!("cannot seed the AFAS simulator: {e}")))?;
         let clock = Arc::new(ManualClock::new(Utc::now()));
-        let ledger = ledger_for(&sim, &defences, &clock, DocumentDate::AsGiven)?;
+        let ledger = ledger_for(
+            &sim,
+            &defences,
+            &clock,
+            DocumentDate::AsGiven,
+            budget.as_ref(),
+        )?;
         let vat = |code: &str, rate: i64| SeededVat {
             code: code.into(),
             rate: Decimal::from(rate),
@@ -118,6 +132,7 @@ impl VendorBinding for AfasBinding {
             sim,
             defences,
             clock,
+            budget,
             ledger: RwLock::new(Arc::new(ledger)),
             fixture,
         }))
@@ -221,6 +236,7 @@ impl Harness for AfasHarness {
                 &self.defences,
                 &self.clock,
                 DocumentDate::WriteInstant,
+                self.budget.as_ref(),
             ) {
                 Ok(l) => *ledger = Arc::new(l),
                 Err(_) => return false,

@@ -35,3 +35,34 @@ pub(crate) fn state_changing_requests(core: &SimCore) -> usize {
         .filter(|(m, _, _)| m != "GET" && m != "HEAD")
         .count()
 }
+
+/// A budget shared through Redis (`--redis`), under a key prefix of its own so that runs on fresh
+/// simulators never share state; `None` without a URL.
+pub(crate) async fn shared_budget(
+    redis: Option<&str>,
+) -> Result<Option<std::sync::Arc<dyn grootboek_core::runtime::Budget>>, crate::case::Failure> {
+    let Some(url) = redis else {
+        return Ok(None);
+    };
+    #[cfg(feature = "redis")]
+    {
+        use grootboek_core::runtime::{RedisBudget, RedisBudgetConfig};
+        let config = RedisBudgetConfig {
+            key_prefix: format!(
+                "grootboek-conformance-budget-{}",
+                uuid::Uuid::new_v4().simple()
+            ),
+            ..RedisBudgetConfig::default()
+        };
+        let budget = RedisBudget::connect(url, config)
+            .await
+            .map_err(|e| crate::case::Failure(format!("cannot use Redis at {url}: {e}")))?;
+        Ok(Some(std::sync::Arc::new(budget)))
+    }
+    #[cfg(not(feature = "redis"))]
+    {
+        Err(crate::case::Failure(format!(
+            "this build of the suite has no Redis support (feature `redis`) for {url}"
+        )))
+    }
+}

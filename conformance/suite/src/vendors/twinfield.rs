@@ -184,7 +184,10 @@ impl VendorBinding for TwinfieldBinding {
             redis,
         )
         .await?;
-        let config = base.with_token_broker(broker);
+        let mut config = base.with_token_broker(broker);
+        if let Some(budget) = crate::vendors::shared_budget(redis).await? {
+            config = config.with_budget(budget);
+        }
         let ledger = grootboek_twinfield::connect(config.clone())
             .await
             .map_err(|e| Failure(format!("cannot connect the Twinfield adapter: {e}")))?;
