@@ -309,6 +309,8 @@ async fn runner_decides_pass_fail_and_not_applicable_with_reasons() {
     let html = report::html(&runs);
     assert!(html.contains("class=\"failed\""));
     assert!(html.contains("<h2>Failures</h2>"));
+    assert!(html.contains("<h2>Not applicable</h2>"));
+    assert!(html.contains("cannot post invoices"), "the reason is shown, not only hovered");
 
     let table = report::table(&runs);
     assert!(

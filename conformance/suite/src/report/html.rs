@@ -73,6 +73,23 @@ pub fn html(runs: &[CaseRun]) -> String {
         }
         out.push_str("</dl>");
     }
+    let not_applicable: Vec<&CaseRun> = runs
+        .iter()
+        .filter(|r| r.outcome == Outcome::NotApplicable)
+        .collect();
+    if !not_applicable.is_empty() {
+        out.push_str("<h2>Not applicable</h2><dl>");
+        for r in not_applicable {
+            let _ = write!(
+                out,
+                "<dt>{} on {}</dt><dd>{}</dd>",
+                escape(&r.case),
+                r.vendor,
+                escape(&r.reason)
+            );
+        }
+        out.push_str("</dl>");
+    }
     out.push_str("</body></html>\n");
     out
 }
