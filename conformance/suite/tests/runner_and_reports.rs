@@ -310,7 +310,10 @@ async fn runner_decides_pass_fail_and_not_applicable_with_reasons() {
     assert!(html.contains("class=\"failed\""));
     assert!(html.contains("<h2>Failures</h2>"));
     assert!(html.contains("<h2>Not applicable</h2>"));
-    assert!(html.contains("cannot post invoices"), "the reason is shown, not only hovered");
+    assert!(
+        html.contains("cannot post invoices"),
+        "the reason is shown, not only hovered"
+    );
 
     let table = report::table(&runs);
     assert!(
