@@ -23,6 +23,16 @@ pub struct SeededVat {
     pub rate: Decimal,
 }
 
+impl SeededVat {
+    /// A code with a whole-number percentage.
+    pub fn new(code: &str, rate: i64) -> Self {
+        Self {
+            code: code.into(),
+            rate: Decimal::from(rate),
+        }
+    }
+}
+
 /// What every harness seeds before a case runs: an administration in the Netherlands with a
 /// sales journal, a revenue account, VAT codes and customers in three kinds of country.
 #[derive(Debug, Clone)]

@@ -13,7 +13,6 @@ use grootboek_core::{Defences, Ledger, Vendor};
 use grootboek_sim::afas::{
     AfasSeed, AfasSim, Debtor, Journal, SeedOpenItem as AfasOpenItem, Unit, MAX_CONCURRENT_CALLS,
 };
-use rust_decimal::Decimal;
 
 use crate::case::Failure;
 use crate::harness::{Burst, Fixture, Harness, SeedOpenItem, SeededVat, VendorBinding};
@@ -111,10 +110,6 @@ impl VendorBinding for AfasBinding {
             DocumentDate::AsGiven,
             budget.as_ref(),
         )?;
-        let vat = |code: &str, rate: i64| SeededVat {
-            code: code.into(),
-            rate: Decimal::from(rate),
-        };
         let fixture = Fixture {
             administration: UNIT.to_string(),
             other_administration: Some(OTHER_UNIT.to_string()),
@@ -124,9 +119,9 @@ impl VendorBinding for AfasBinding {
             domestic_customer: "10001".into(),
             icp_customer: "10002".into(),
             export_customer: "10004".into(),
-            vat_high: vat("1", 21),
-            vat_icp: vat("4", 0),
-            vat_export: vat("6", 0),
+            vat_high: SeededVat::new("1", 21),
+            vat_icp: SeededVat::new("4", 0),
+            vat_export: SeededVat::new("6", 0),
         };
         Ok(Box::new(AfasHarness {
             sim,

@@ -194,22 +194,18 @@ impl VendorBinding for ExactBinding {
             ))
             .await
             .map_err(|e| Failure(format!("cannot store Exact tokens: {e}")))?;
-        let seeded = |code: &str, rate: i64| SeededVat {
-            code: code.into(),
-            rate: Decimal::from(rate),
-        };
         let fixture = Fixture {
             administration: DIVISION.to_string(),
             other_administration: Some(OTHER_DIVISION.to_string()),
-            other_administration_only_vat: Some(seeded("1", 9)),
+            other_administration_only_vat: Some(SeededVat::new("1", 9)),
             sales_journal: "70".into(),
             revenue_account: "8000".into(),
             domestic_customer: "C1".into(),
             icp_customer: "C2".into(),
             export_customer: "C3".into(),
-            vat_high: seeded("2", 21),
-            vat_icp: seeded("ICP", 0),
-            vat_export: seeded("EX", 0),
+            vat_high: SeededVat::new("2", 21),
+            vat_icp: SeededVat::new("ICP", 0),
+            vat_export: SeededVat::new("EX", 0),
         };
         Ok(Box::new(ExactHarness {
             sim,

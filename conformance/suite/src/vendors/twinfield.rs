@@ -203,22 +203,18 @@ impl VendorBinding for TwinfieldBinding {
             ))
             .await
             .map_err(|e| Failure(format!("cannot store Twinfield tokens: {e}")))?;
-        let seeded = |code: &str, rate: i64| SeededVat {
-            code: code.into(),
-            rate: Decimal::from(rate),
-        };
         let fixture = Fixture {
             administration: OFFICE.into(),
             other_administration: Some(OTHER_OFFICE.into()),
-            other_administration_only_vat: Some(seeded("VL", 9)),
+            other_administration_only_vat: Some(SeededVat::new("VL", 9)),
             sales_journal: "VRK".into(),
             revenue_account: "8000".into(),
             domestic_customer: "1000".into(),
             icp_customer: "1001".into(),
             export_customer: "1002".into(),
-            vat_high: seeded("VH", 21),
-            vat_icp: seeded("ICP", 0),
-            vat_export: seeded("EXP", 0),
+            vat_high: SeededVat::new("VH", 21),
+            vat_icp: SeededVat::new("ICP", 0),
+            vat_export: SeededVat::new("EXP", 0),
         };
         Ok(Box::new(TwinfieldHarness {
             sim,
