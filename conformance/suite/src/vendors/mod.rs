@@ -38,6 +38,7 @@ pub(crate) fn state_changing_requests(core: &SimCore) -> usize {
 
 /// A budget shared through Redis (`--redis`), under a key prefix of its own so that runs on fresh
 /// simulators never share state; `None` without a URL.
+#[cfg(any(feature = "twinfield", feature = "afas"))]
 pub(crate) async fn shared_budget(
     redis: Option<&str>,
 ) -> Result<Option<std::sync::Arc<dyn grootboek_core::runtime::Budget>>, crate::case::Failure> {
