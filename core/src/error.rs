@@ -116,6 +116,7 @@ struct Inner {
     retryable: bool,
     vendor_error: Option<VendorError>,
     entry: Option<EntryId>,
+    retry_after: Option<Duration>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -132,6 +133,7 @@ impl Error {
             retryable,
             vendor_error: None,
             entry: None,
+            retry_after: None,
             source: None,
         };
         Self {
@@ -214,6 +216,16 @@ impl Error {
         self
     }
 
+    /// Say how long the vendor asked to wait before retrying (a `Retry-After` on a 503, say).
+    /// For [`ErrorKind::RateLimited`] the kind's own `retry_after` is set too.
+    pub fn with_retry_after(mut self, wait: Duration) -> Self {
+        if let ErrorKind::RateLimited { retry_after } = &mut self.inner.kind {
+            *retry_after = Some(wait);
+        }
+        self.inner.retry_after = Some(wait);
+        self
+    }
+
     /// Attach the underlying cause. Its `Display` must not contain secrets.
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.inner.source = Some(Box::new(source));
@@ -263,8 +275,10 @@ impl Error {
     /// How long to wait before retrying, when the vendor said so.
     pub fn retry_after(&self) -> Option<Duration> {
         match &self.inner.kind {
-            ErrorKind::RateLimited { retry_after } => *retry_after,
-            _ => None,
+            ErrorKind::RateLimited {
+                retry_after: Some(wait),
+            } => Some(*wait),
+            _ => self.inner.retry_after,
         }
     }
 }

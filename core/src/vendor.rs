@@ -107,8 +107,11 @@ impl fmt::Display for QuirkId {
     }
 }
 
-/// Which quirk defences an adapter runs. All are on by default; the conformance suite turns one
-/// off (`--without-defence ID`) to show what it protects against. Never turn one off in production.
+/// Which quirk defences an adapter runs. All are on. Only a build with the `without-defences`
+/// feature (the conformance suite, which turns one off with `--without-defence ID` to show what
+/// it protects against) can turn one off: in any other build [`Defences::without`] does not
+/// exist, so no value of this type has a defence off ([`Defences::SWITCHABLE`] says which build
+/// this is).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Defences {
     disabled: BTreeSet<QuirkId>,
@@ -120,7 +123,11 @@ impl Defences {
         Self::default()
     }
 
-    /// Every defence on except the given IDs.
+    /// Whether this build can turn defences off (the `without-defences` feature).
+    pub const SWITCHABLE: bool = cfg!(feature = "without-defences");
+
+    /// Every defence on except the given IDs (only in `without-defences` builds).
+    #[cfg(feature = "without-defences")]
     pub fn without(ids: impl IntoIterator<Item = QuirkId>) -> Self {
         Self {
             disabled: ids.into_iter().collect(),
@@ -156,6 +163,7 @@ mod tests {
         assert_eq!("q07".parse::<QuirkId>().unwrap().as_str(), "Q07");
     }
 
+    #[cfg(feature = "without-defences")]
     #[test]
     fn defences_are_on_unless_disabled() {
         let d = Defences::without(["Q01".parse().unwrap()]);

@@ -12,22 +12,21 @@
 //! - A dead grant (`Old refresh token used`, `invalid_grant`, an expired refresh token) is
 //!   [`ErrorKind::ReconsentRequired`], never retried (T04). Tokens never appear in errors.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::Utc;
+use grootboek_core::runtime::http::{token_error, HttpClient, OAuthHttp};
 use grootboek_core::runtime::{Clock, TokenPair, TokenRefresher};
-use grootboek_core::{Error, ErrorKind, Result, Vendor, VendorError};
+use grootboek_core::{Error, ErrorKind, Result, Vendor};
 use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
     BasicTokenType,
 };
 use oauth2::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
-    EndpointSet, HttpRequest, HttpResponse, RedirectUrl, RefreshToken, RequestTokenError, Scope,
+    EndpointSet, RedirectUrl, RefreshToken, Scope,
     StandardRevocableToken, TokenUrl,
 };
 use secrecy::ExposeSecret;
@@ -41,9 +40,6 @@ pub const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(570);
 
 /// Exact's access token lifetime when a response leaves `expires_in` out (reference §1.5).
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(600);
-
-/// Largest token endpoint response read.
-const MAX_TOKEN_RESPONSE: usize = 64 * 1024;
 
 /// Exact's token response: `expires_in` as a string or a number, `token_type` in any case.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -112,82 +108,11 @@ type OAuthClient = oauth2::Client<
     EndpointSet,
 >;
 
-/// What the token endpoint answered, kept for error mapping (status, `Reason` header, body text).
-#[derive(Debug, Default, Clone)]
-struct Seen {
-    status: Option<u16>,
-    reason: Option<String>,
-    error_body: Option<String>,
-}
-
-/// The `oauth2` HTTP client: reqwest, with a response size cap, recording what came back.
-struct Recorder<'a> {
-    http: &'a reqwest::Client,
-    seen: Mutex<Seen>,
-}
-
-/// A transport failure talking to the token endpoint (no secrets in its text).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct TransportError(String);
-
-impl<'c> oauth2::AsyncHttpClient<'c> for Recorder<'_> {
-    type Error = TransportError;
-    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, TransportError>> + Send + 'c>>;
-
-    fn call(&'c self, request: HttpRequest) -> Self::Future {
-        Box::pin(async move {
-            let request = reqwest::Request::try_from(request)
-                .map_err(|e| TransportError(format!("cannot build the token request: {e}")))?;
-            let mut response = self.http.execute(request).await.map_err(|e| {
-                TransportError(format!(
-                    "the token endpoint could not be reached: {}",
-                    e.without_url()
-                ))
-            })?;
-            let status = response.status();
-            let headers = response.headers().clone();
-            let mut body = Vec::new();
-            while let Some(chunk) = response
-                .chunk()
-                .await
-                .map_err(|e| TransportError(format!("token response lost: {}", e.without_url())))?
-            {
-                if body.len() + chunk.len() > MAX_TOKEN_RESPONSE {
-                    return Err(TransportError("the token response is too large".into()));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            if let Ok(mut seen) = self.seen.lock() {
-                seen.status = Some(status.as_u16());
-                seen.reason = headers
-                    .get("Reason")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string);
-                if !status.is_success() {
-                    let text: String = String::from_utf8_lossy(&body).chars().take(500).collect();
-                    seen.error_body = Some(text);
-                }
-            }
-            let mut out = http_response(status.as_u16(), body)?;
-            *out.headers_mut() = headers;
-            Ok(out)
-        })
-    }
-}
-
-fn http_response(status: u16, body: Vec<u8>) -> Result<HttpResponse, TransportError> {
-    oauth2::http::Response::builder()
-        .status(status)
-        .body(body)
-        .map_err(|e| TransportError(format!("bad token response: {e}")))
-}
-
 /// The OAuth side of one Exact app: consent URL, code exchange and refresh.
 #[derive(Clone)]
 pub struct ExactOAuth {
     client: OAuthClient,
-    http: reqwest::Client,
+    http: HttpClient,
     clock: Arc<dyn Clock>,
 }
 
@@ -211,7 +136,7 @@ pub struct Consent {
 
 impl ExactOAuth {
     /// The OAuth client of `config`'s app, sending through `http`.
-    pub fn new(config: &ExactConfig, http: reqwest::Client) -> Result<Self> {
+    pub fn new(config: &ExactConfig, http: HttpClient) -> Result<Self> {
         let auth = AuthUrl::new(config.authorize_endpoint()?)
             .map_err(|e| Error::config(format!("Exact authorize URL: {e}")))?;
         let token = TokenUrl::new(config.token_endpoint()?)
@@ -233,7 +158,7 @@ impl ExactOAuth {
         Ok(Self {
             client,
             http,
-            clock: config.clock.clone(),
+            clock: config.runtime.clock.clone(),
         })
     }
 
@@ -272,27 +197,21 @@ impl ExactOAuth {
             .with_operation("exchange_code"));
         }
         let code = code.trim().replace("%21", "!");
-        let recorder = Recorder {
-            http: &self.http,
-            seen: Mutex::new(Seen::default()),
-        };
+        let recorder = OAuthHttp::new(&self.http);
         let issued_at = self.clock.now();
         let answer = self
             .client
             .exchange_code(AuthorizationCode::new(code))
             .request_async(&recorder)
             .await;
-        let seen = recorder.seen.lock().map(|s| s.clone()).unwrap_or_default();
-        let response = answer.map_err(|e| map_token_error(e, &seen, "exchange_code"))?;
+        let response = answer
+            .map_err(|e| token_error(Vendor::Exact, "exchange_code", e, &recorder.seen()))?;
         pair_of(response, issued_at, None, "exchange_code")
     }
 
     /// Refresh a pair (the rotation: the answer holds a new refresh token).
     pub async fn refresh_pair(&self, current: &TokenPair) -> Result<TokenPair> {
-        let recorder = Recorder {
-            http: &self.http,
-            seen: Mutex::new(Seen::default()),
-        };
+        let recorder = OAuthHttp::new(&self.http);
         let issued_at = self.clock.now();
         let refresh = RefreshToken::new(current.refresh_token.expose_secret().to_string());
         let answer = self
@@ -300,8 +219,8 @@ impl ExactOAuth {
             .exchange_refresh_token(&refresh)
             .request_async(&recorder)
             .await;
-        let seen = recorder.seen.lock().map(|s| s.clone()).unwrap_or_default();
-        let response = answer.map_err(|e| map_token_error(e, &seen, "refresh_token"))?;
+        let response = answer
+            .map_err(|e| token_error(Vendor::Exact, "refresh_token", e, &recorder.seen()))?;
         pair_of(response, issued_at, Some(current), "refresh_token")
     }
 }
@@ -338,77 +257,6 @@ fn pair_of(
         pair.metadata = p.metadata.clone();
     }
     Ok(pair)
-}
-
-fn map_token_error(
-    e: RequestTokenError<TransportError, BasicErrorResponse>,
-    seen: &Seen,
-    operation: &'static str,
-) -> Error {
-    let status = seen.status;
-    let reason = seen.reason.clone();
-    let (code, description) = match &e {
-        RequestTokenError::ServerResponse(r) => (
-            Some(r.error().as_ref().to_string()),
-            r.error_description().cloned(),
-        ),
-        _ => (None, seen.error_body.clone()),
-    };
-    let vendor_error = VendorError {
-        code: code.clone().or_else(|| status.map(|s| s.to_string())),
-        message: description.clone().or_else(|| reason.clone()),
-        location: None,
-        reference: reason.clone(),
-    };
-    let text = format!(
-        "{} {}",
-        code.as_deref().unwrap_or_default(),
-        description.as_deref().unwrap_or_default()
-    );
-    let too_early = reason
-        .as_deref()
-        .is_some_and(|r| r.contains("TooEarlyToRefreshTokens"))
-        || text.contains("access_token not expired");
-    let kind = match &e {
-        RequestTokenError::Request(_) => ErrorKind::Unavailable,
-        _ if too_early => ErrorKind::RateLimited { retry_after: None },
-        _ if grootboek_core::runtime::is_dead_grant(&text) => ErrorKind::ReconsentRequired,
-        _ if operation == "refresh_token"
-            && matches!(status, Some(400) | Some(401))
-            && text.to_ascii_lowercase().contains("expired") =>
-        {
-            ErrorKind::ReconsentRequired
-        }
-        _ if operation == "exchange_code" && status == Some(400) => ErrorKind::Unauthenticated,
-        _ if matches!(status, Some(401) | Some(403)) => ErrorKind::Unauthenticated,
-        _ if status.is_some_and(|s| s >= 500) => ErrorKind::Unavailable,
-        _ => ErrorKind::Protocol,
-    };
-    let message = match (&e, &kind) {
-        (_, ErrorKind::ReconsentRequired) => {
-            "Exact refused the refresh token: the grant is dead, a person must consent again"
-                .to_string()
-        }
-        (_, ErrorKind::RateLimited { .. }) => {
-            "Exact refused a refresh within 570 s of the previous one (TooEarlyToRefreshTokens)"
-                .to_string()
-        }
-        (RequestTokenError::Request(t), _) => t.0.clone(),
-        // The body of a response that did not parse may hold tokens: never repeat it.
-        (RequestTokenError::Parse(..), _) => format!(
-            "Exact's token endpoint answered {} with a body that is not a token response",
-            status.map(|s| s.to_string()).unwrap_or_default()
-        ),
-        (RequestTokenError::Other(o), _) => format!("Exact's token endpoint: {o}"),
-        (RequestTokenError::ServerResponse(_), _) => format!(
-            "Exact's token endpoint refused the request ({})",
-            code.as_deref().unwrap_or("error")
-        ),
-    };
-    Error::new(kind, message)
-        .with_vendor(Vendor::Exact)
-        .with_operation(operation)
-        .with_vendor_error(vendor_error)
 }
 
 #[async_trait]
@@ -476,57 +324,6 @@ mod tests {
         .is_err());
         // Debug of the response never shows the token text.
         assert!(!format!("{s:?}").contains("AAEAAGxW"));
-    }
-
-    #[test]
-    fn t04_dead_grants_are_reconsent_required() {
-        let seen = Seen {
-            status: Some(401),
-            reason: None,
-            error_body: None,
-        };
-        let body: BasicErrorResponse = serde_json::from_str(
-            r#"{"error":"unauthorized_client","error_description":"Old refresh token used."}"#,
-        )
-        .unwrap();
-        let e = map_token_error(
-            RequestTokenError::ServerResponse(body),
-            &seen,
-            "refresh_token",
-        );
-        assert_eq!(*e.kind(), ErrorKind::ReconsentRequired);
-        assert!(!e.is_retryable());
-        let body: BasicErrorResponse = serde_json::from_str(
-            r#"{ "error":"invalid_grant","error_description":"Token is not allowed, because of invalid or empty chainId" }"#,
-        )
-        .unwrap();
-        let seen400 = Seen {
-            status: Some(400),
-            ..seen.clone()
-        };
-        let e = map_token_error(
-            RequestTokenError::ServerResponse(body),
-            &seen400,
-            "refresh_token",
-        );
-        assert_eq!(*e.kind(), ErrorKind::ReconsentRequired);
-        let body: BasicErrorResponse = serde_json::from_str(
-            r#"{ "error":"access_denied","error_description":"Rate limit exceeded: access_token not expired" }"#,
-        )
-        .unwrap();
-        let early = Seen {
-            status: Some(400),
-            reason: Some(
-                "TooEarlyToRefreshTokens: Rate limit exceeded: access_token not expired".into(),
-            ),
-            error_body: None,
-        };
-        let e = map_token_error(
-            RequestTokenError::ServerResponse(body),
-            &early,
-            "refresh_token",
-        );
-        assert!(matches!(e.kind(), ErrorKind::RateLimited { .. }));
     }
 
     #[test]

@@ -1,22 +1,25 @@
-//! HTTP to Exact: bearer tokens from the broker, the per-division budget, the 401 check (Q08),
-//! 429 pauses (T05), retries of temporary failures, a response size cap, OData paging (Q07) and
-//! the mapping of Exact's status codes and error bodies into the core [`Error`].
+//! HTTP to Exact over the core [`Transport`]: Exact's [`Protocol`] — bearer tokens from the
+//! broker, the 401 check (Q08) before a token is treated as dead, the `X-RateLimit-*` headers
+//! fed into the per-division budget (T05, T10), and Exact's error bodies — plus OData paging
+//! (Q07).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use grootboek_core::json::JsonOut;
-use grootboek_core::runtime::{
-    classify_refresh_error, AccessToken, Budget, Charge, ConnectionId, ExactBudget, RetryPolicy,
-    TokenBroker, TokenPair,
+use grootboek_core::runtime::http::{
+    retry_after, status_error, Answer, Call, HttpClient, Protocol, Request, Transport,
 };
+use grootboek_core::runtime::{AccessToken, Budget, Charge, ConnectionId, ExactBudget, Limit, TokenBroker};
+#[cfg(feature = "without-defences")]
+use grootboek_core::runtime::{classify_refresh_error, TokenPair};
 use grootboek_core::{Error, ErrorKind, Result, Vendor, VendorError, WriteOutcome};
-use reqwest::header::{HeaderMap, CONTENT_TYPE};
+#[cfg(feature = "without-defences")]
 use tokio::sync::Mutex;
 
-use grootboek_core::runtime::retry::retry_without_check;
-
+#[cfg(feature = "without-defences")]
 use crate::auth::ExactOAuth;
 use crate::odata::{self, ODataPage, Row};
 use crate::urls::{ApiUrl, ApiUrls, Division, Endpoint, Query};
@@ -31,40 +34,8 @@ pub(crate) enum Method<'a> {
 }
 
 impl Method<'_> {
-    fn name(&self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post(_) => "POST",
-            Method::Put(_) => "PUT",
-        }
-    }
     fn is_write(&self) -> bool {
         !matches!(self, Method::Get)
-    }
-}
-
-/// A successful answer.
-#[derive(Debug)]
-pub(crate) struct Response {
-    pub body: Vec<u8>,
-}
-
-/// Counters the tests and metrics read.
-#[derive(Debug, Default)]
-pub struct Stats {
-    /// 401 answers received from the REST API.
-    pub unauthorized: AtomicU64,
-    /// 401s that the token check showed were not about the token (Q08).
-    pub unauthorized_not_token: AtomicU64,
-    /// 429 answers received.
-    pub rate_limited: AtomicU64,
-    /// Requests sent to the REST API.
-    pub requests: AtomicU64,
-}
-
-impl Stats {
-    fn bump(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -75,8 +46,9 @@ pub(crate) enum Tokens {
         broker: Arc<dyn TokenBroker>,
         conn: ConnectionId,
     },
-    /// Q04 defence off: a private copy of the pair, refreshed without any lock, as two naive
-    /// processes would.
+    /// Q04 defence off (only in `without-defences` builds): a private copy of the pair,
+    /// refreshed without any lock, as two naive processes would.
+    #[cfg(feature = "without-defences")]
     Naive {
         broker: Arc<dyn TokenBroker>,
         conn: ConnectionId,
@@ -88,9 +60,10 @@ pub(crate) enum Tokens {
 }
 
 impl Tokens {
-    async fn access(&self) -> Result<AccessToken> {
+    pub(crate) async fn access(&self) -> Result<AccessToken> {
         match self {
             Tokens::Broker { broker, conn } => broker.access_token(conn).await,
+            #[cfg(feature = "without-defences")]
             Tokens::Naive {
                 broker,
                 conn,
@@ -107,8 +80,7 @@ impl Tokens {
                     return Err(Error::new(
                         ErrorKind::ReconsentRequired,
                         "no token pair stored: complete the consent flow first",
-                    )
-                    .with_vendor(Vendor::Exact));
+                    ));
                 };
                 let skew = chrono::Duration::from_std(*skew).unwrap_or_default();
                 if clock.now() + skew >= pair.expires_at {
@@ -131,6 +103,7 @@ impl Tokens {
     async fn rejected(&self, token: &AccessToken) -> Result<AccessToken> {
         match self {
             Tokens::Broker { broker, conn } => broker.rejected(conn, token).await,
+            #[cfg(feature = "without-defences")]
             Tokens::Naive {
                 broker,
                 conn,
@@ -141,10 +114,10 @@ impl Tokens {
             } => {
                 let mut guard = copy.lock().await;
                 let Some(pair) = guard.as_ref() else {
-                    return Err(
-                        Error::new(ErrorKind::ReconsentRequired, "no token pair stored")
-                            .with_vendor(Vendor::Exact),
-                    );
+                    return Err(Error::new(
+                        ErrorKind::ReconsentRequired,
+                        "no token pair stored",
+                    ));
                 };
                 let mut fresh = oauth
                     .refresh_pair(pair)
@@ -160,34 +133,14 @@ impl Tokens {
     }
 }
 
-/// The REST client of one connection.
-pub(crate) struct Client {
-    pub http: reqwest::Client,
-    pub urls: ApiUrls,
+/// Exact's side of the transport.
+pub(crate) struct ExactProtocol {
     pub tokens: Tokens,
-    pub budget: Arc<dyn Budget>,
-    pub layout: ExactBudget,
-    pub retry: RetryPolicy,
-    pub max_bytes: usize,
+    pub urls: ApiUrls,
     /// Q08 defence: check the token before treating a 401 as expiry.
     pub check_token_on_401: bool,
-    /// Q07 defence: follow `__next` to the end.
-    pub follow_next: bool,
-    pub stats: Arc<Stats>,
-}
-
-fn exact_error(kind: ErrorKind, message: impl Into<String>, op: &'static str) -> Error {
-    Error::new(kind, message)
-        .with_vendor(Vendor::Exact)
-        .with_operation(op)
-}
-
-fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    h.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
-}
-
-fn header_u64(h: &HeaderMap, name: &str) -> Option<u64> {
-    header(h, name).and_then(|v| v.parse().ok())
+    /// 401s that the token check showed were not about the token (Q08).
+    pub unauthorized_not_token: AtomicU64,
 }
 
 /// How long until an epoch-milliseconds reset, clamped to `1 ms..=max`.
@@ -203,284 +156,182 @@ fn until_reset(reset_ms: Option<u64>, max: Duration) -> Duration {
     wait.min(max)
 }
 
-impl Client {
-    fn charges(&self, division: Division) -> Vec<Charge> {
-        self.layout.charges(&division.to_string())
+fn header_u64(answer: &Answer, name: &str) -> Option<u64> {
+    answer.header(name).and_then(|v| v.parse().ok())
+}
+
+/// The length of the minute bucket among `charges` (Exact's minute; shorter against a fast
+/// simulator clock).
+fn minute_of(charges: &[Charge]) -> Duration {
+    match charges.first().map(|c| c.bucket.limit()) {
+        Some(Limit::Rate { window, .. }) => window,
+        _ => Duration::from_secs(60),
+    }
+}
+
+impl ExactProtocol {
+    /// Whether `token` is alive: `current/Me` (no division, not counted by Exact) answers 200.
+    async fn token_is_alive(&self, http: &HttpClient, token: &AccessToken) -> Result<bool> {
+        let request = Request::get(self.urls.me()?)
+            .static_header("accept", "application/json")
+            .bearer(token.expose_secret())?;
+        Ok(http.execute(request, false).await?.is_success())
+    }
+}
+
+#[async_trait]
+impl Protocol for ExactProtocol {
+    type Credential = AccessToken;
+
+    fn vendor(&self) -> Vendor {
+        Vendor::Exact
+    }
+
+    async fn credential(&self, _http: &HttpClient) -> Result<AccessToken> {
+        self.tokens.access().await
+    }
+
+    async fn recover(
+        &self,
+        http: &HttpClient,
+        rejected: &AccessToken,
+        error: &Error,
+    ) -> Result<Option<AccessToken>> {
+        if self.check_token_on_401 && self.token_is_alive(http, rejected).await? {
+            // Q08: the token is fine, so this 401 is about the URL (e.g. no division), not an
+            // expired token: no refresh is burned on it.
+            self.unauthorized_not_token.fetch_add(1, Ordering::Relaxed);
+            return Err(Error::new(
+                ErrorKind::Unauthenticated,
+                format!(
+                    "Exact answered 401 although the access token is valid (Q08: Exact answers \
+                     401 to URLs it cannot route, e.g. without a division): {}",
+                    error.message()
+                ),
+            )
+            .with_vendor_error(error.vendor_error().cloned().unwrap_or_default()));
+        }
+        Ok(Some(self.tokens.rejected(rejected).await?))
+    }
+
+    fn classify(&self, call: &Call, answer: &Answer) -> Result<()> {
+        if answer.is_success() {
+            return Ok(());
+        }
+        let (code, message) = odata::parse_error(&answer.body);
+        let text = message.clone().unwrap_or_default();
+        let e = status_error(
+            Vendor::Exact,
+            call,
+            answer,
+            VendorError {
+                code,
+                message,
+                location: None,
+                reference: answer.header("Reason").map(str::to_string),
+            },
+        );
+        if answer.status == 500
+            && call.write
+            && !text.is_empty()
+            && !text.starts_with("A problem has occurred")
+        {
+            // Exact reports business validation with 500 (reference §5).
+            return Err(Error::new(ErrorKind::Validation, e.message().to_string())
+                .with_vendor(Vendor::Exact)
+                .with_operation(call.operation)
+                .with_outcome(WriteOutcome::NotApplied)
+                .with_vendor_error(e.vendor_error().cloned().unwrap_or_default()));
+        }
+        Err(e)
     }
 
     /// Feed the `X-RateLimit-*` headers into the budget: a window with nothing left pauses its
-    /// bucket until Exact's reset, for every worker sharing the budget. Returns the pause set.
-    async fn feed_rate_headers(
+    /// bucket until Exact's reset, for every worker sharing the budget. A 429 without such
+    /// headers (seen in traffic), or with room left (also seen), pauses the minute bucket for its
+    /// `Retry-After` or a sixth of a minute (T10).
+    async fn observe(
         &self,
-        headers: &HeaderMap,
-        charges: &[Charge],
-        minute: Duration,
+        budget: &dyn Budget,
+        call: &Call,
+        answer: &Answer,
     ) -> Result<Option<Duration>> {
+        let minute = minute_of(&call.charges);
         let mut paused = None;
-        if header_u64(headers, "X-RateLimit-Minutely-Remaining") == Some(0) {
-            let wait = until_reset(header_u64(headers, "X-RateLimit-Minutely-Reset"), minute);
-            if let Some(c) = charges
+        if header_u64(answer, "X-RateLimit-Minutely-Remaining") == Some(0) {
+            let wait = until_reset(header_u64(answer, "X-RateLimit-Minutely-Reset"), minute);
+            if let Some(c) = call
+                .charges
                 .iter()
                 .find(|c| c.bucket.name().ends_with(":minute"))
             {
-                self.budget.pause(c.bucket.name(), wait).await?;
+                budget.pause(c.bucket.name(), wait).await?;
                 paused = Some(wait);
             }
         }
-        if header_u64(headers, "X-RateLimit-Remaining") == Some(0) {
-            let wait = until_reset(
-                header_u64(headers, "X-RateLimit-Reset"),
-                self.budget.max_wait(),
-            );
-            if let Some(c) = charges.iter().find(|c| c.bucket.name().ends_with(":day")) {
-                self.budget.pause(c.bucket.name(), wait).await?;
+        if header_u64(answer, "X-RateLimit-Remaining") == Some(0) {
+            let wait = until_reset(header_u64(answer, "X-RateLimit-Reset"), budget.max_wait());
+            if let Some(c) = call.charges.iter().find(|c| c.bucket.name().ends_with(":day")) {
+                budget.pause(c.bucket.name(), wait).await?;
                 paused = Some(paused.map_or(wait, |p: Duration| p.max(wait)));
             }
         }
+        if answer.status == 429 && paused.is_none() {
+            let wait = retry_after(answer).unwrap_or(minute / 6).min(minute);
+            if let Some(c) = call.charges.first() {
+                budget.pause(c.bucket.name(), wait).await?;
+            }
+            paused = Some(wait);
+        }
         Ok(paused)
     }
+}
 
-    /// Whether `token` is alive: `current/Me` (no division, not counted by Exact) answers 200.
-    async fn token_is_alive(&self, token: &AccessToken) -> Result<bool> {
-        let url = self.urls.me()?;
-        let r = self
-            .http
-            .get(url)
-            .bearer_auth(token.expose_secret())
-            .header("Accept", "application/json")
-            .send()
-            .await
-            .map_err(|e| {
-                exact_error(
-                    ErrorKind::Unavailable,
-                    format!("Exact could not be reached: {}", e.without_url()),
-                    "check_token",
+/// The REST client of one connection.
+pub(crate) struct Client {
+    pub transport: Transport<ExactProtocol>,
+    pub layout: ExactBudget,
+    /// Q07 defence: follow `__next` to the end.
+    pub follow_next: bool,
+}
+
+impl Client {
+    pub fn urls(&self) -> &ApiUrls {
+        &self.transport.protocol().urls
+    }
+
+    /// One call with retries of temporary failures (the core transport). An error whose write
+    /// outcome is uncertain is returned at once, never retried: the caller looks the entry up by
+    /// its natural key before writing again.
+    pub async fn call(&self, op: &'static str, method: Method<'_>, url: &ApiUrl) -> Result<Answer> {
+        let call = Call {
+            operation: op,
+            write: method.is_write(),
+            charges: self.layout.charges(&url.division().to_string()),
+        };
+        let build = |token: &AccessToken| -> Result<Request> {
+            let target = url.url().clone();
+            let request = match method {
+                Method::Get => Request::get(target),
+                Method::Post(b) => Request::with_body(
+                    grootboek_core::runtime::http::Method::POST,
+                    target,
+                    "application/json",
+                    b.to_string(),
                 )
-            })?;
-        Ok(r.status().is_success())
-    }
-
-    /// One call with retries of temporary failures (`backon` through the core runtime). An error
-    /// whose write outcome is uncertain is returned at once, never retried: the caller looks the
-    /// entry up by its natural key before writing again.
-    pub async fn call(
-        &self,
-        op: &'static str,
-        method: Method<'_>,
-        url: &ApiUrl,
-    ) -> Result<Response> {
-        let policy = self.retry;
-        retry_without_check(&policy, || self.attempt(op, method, url)).await
-    }
-
-    /// One call, the whole 401 dance included, no retries.
-    async fn attempt(
-        &self,
-        op: &'static str,
-        method: Method<'_>,
-        url: &ApiUrl,
-    ) -> Result<Response> {
-        let charges = self.charges(url.division());
-        let minute = match charges.first().map(|c| c.bucket.limit()) {
-            Some(grootboek_core::runtime::Limit::Rate { window, .. }) => window,
-            _ => Duration::from_secs(60),
-        };
-        let mut token = self.tokens.access().await?;
-        let mut renewed = false;
-        loop {
-            let permit = self.budget.acquire(&charges).await?;
-            Stats::bump(&self.stats.requests);
-            let sent = self.send(method, url, &token).await;
-            drop(permit);
-            let (status, headers, body) = match sent {
-                Ok(r) => r,
-                Err(e) => return Err(e.with_operation(op)),
+                .static_header("prefer", "return=representation"),
+                Method::Put(b) => Request::with_body(
+                    grootboek_core::runtime::http::Method::PUT,
+                    target,
+                    "application/json",
+                    b.to_string(),
+                ),
             };
-            let paused = self.feed_rate_headers(&headers, &charges, minute).await?;
-            tracing::debug!(
-                method = method.name(),
-                path = url.url().path(),
-                status,
-                "exact call"
-            );
-            match status {
-                200..=299 => return Ok(Response { body }),
-                401 => {
-                    Stats::bump(&self.stats.unauthorized);
-                    if renewed {
-                        return Err(self.status_error(op, method, status, &headers, &body));
-                    }
-                    if self.check_token_on_401 && self.token_is_alive(&token).await? {
-                        // Q08: the token is fine, so this 401 is about the URL (e.g. no division),
-                        // not an expired token: no refresh is burned on it.
-                        Stats::bump(&self.stats.unauthorized_not_token);
-                        let e = self.status_error(op, method, status, &headers, &body);
-                        return Err(exact_error(
-                            ErrorKind::Unauthenticated,
-                            format!(
-                                "Exact answered 401 to {} {} although the access token is valid \
-                                 (Q08: Exact answers 401 to URLs it cannot route, e.g. without a division)",
-                                method.name(),
-                                url.url().path()
-                            ),
-                            op,
-                        )
-                        .with_vendor_error(e.vendor_error().cloned().unwrap_or_default()));
-                    }
-                    token = self.tokens.rejected(&token).await?;
-                    renewed = true;
-                }
-                429 => {
-                    Stats::bump(&self.stats.rate_limited);
-                    // No headers (seen in traffic) or headers with room left (also seen): pause
-                    // the minute bucket for a while anyway, so every worker backs off.
-                    let wait = match paused {
-                        Some(w) => w,
-                        None => {
-                            let w = grootboek_core::runtime::parse_retry_after(
-                                header(&headers, "Retry-After").unwrap_or_default(),
-                                std::time::SystemTime::now(),
-                            )
-                            .unwrap_or(minute / 6)
-                            .min(minute);
-                            if let Some(c) = charges.first() {
-                                self.budget.pause(c.bucket.name(), w).await?;
-                            }
-                            w
-                        }
-                    };
-                    let e = self.status_error(op, method, status, &headers, &body);
-                    return Err(with_retry_after(e, wait));
-                }
-                _ => return Err(self.status_error(op, method, status, &headers, &body)),
-            }
-        }
-    }
-
-    async fn send(
-        &self,
-        method: Method<'_>,
-        url: &ApiUrl,
-        token: &AccessToken,
-    ) -> Result<(u16, HeaderMap, Vec<u8>)> {
-        let builder = match method {
-            Method::Get => self.http.get(url.url().clone()),
-            Method::Post(b) => self
-                .http
-                .post(url.url().clone())
-                .header("Prefer", "return=representation")
-                .header(CONTENT_TYPE, "application/json")
-                .body(b.to_string()),
-            Method::Put(b) => self
-                .http
-                .put(url.url().clone())
-                .header(CONTENT_TYPE, "application/json")
-                .body(b.to_string()),
+            request
+                .static_header("accept", "application/json")
+                .bearer(token.expose_secret())
         };
-        let sent = builder
-            .bearer_auth(token.expose_secret())
-            .header("Accept", "application/json")
-            .send()
-            .await;
-        let mut response = match sent {
-            Ok(r) => r,
-            Err(e) => return Err(self.transport_error(method, &e)),
-        };
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let mut body = Vec::new();
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    if body.len() + chunk.len() > self.max_bytes {
-                        return Err(Error::protocol(format!(
-                            "Exact's answer is larger than {} bytes",
-                            self.max_bytes
-                        ))
-                        .with_vendor(Vendor::Exact)
-                        .with_outcome(
-                            if method.is_write() && (200..300).contains(&status) {
-                                WriteOutcome::Applied
-                            } else {
-                                WriteOutcome::NotApplied
-                            },
-                        ));
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Err(e) => return Err(self.transport_error(method, &e)),
-            }
-        }
-        Ok((status, headers, body))
-    }
-
-    fn transport_error(&self, method: Method<'_>, e: &reqwest::Error) -> Error {
-        // A connection that never opened sent nothing; anything later may have reached Exact.
-        let outcome = if method.is_write() && !e.is_connect() {
-            WriteOutcome::Uncertain
-        } else {
-            WriteOutcome::NotApplied
-        };
-        let what = if e.is_timeout() {
-            "timed out"
-        } else if e.is_connect() {
-            "could not connect"
-        } else {
-            "lost the connection"
-        };
-        Error::new(
-            ErrorKind::Unavailable,
-            format!("the request to Exact {what}: {e}"),
-        )
-        .with_vendor(Vendor::Exact)
-        .with_outcome(outcome)
-    }
-
-    fn status_error(
-        &self,
-        op: &'static str,
-        method: Method<'_>,
-        status: u16,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Error {
-        let (code, message) = odata::parse_error(body);
-        let reason = header(headers, "Reason").map(str::to_string);
-        let text = message.clone().unwrap_or_default();
-        let kind = match status {
-            400 => ErrorKind::Validation,
-            401 => ErrorKind::Unauthenticated,
-            403 => ErrorKind::PermissionDenied,
-            404 => ErrorKind::NotFound,
-            405 => ErrorKind::Unsupported,
-            429 => ErrorKind::RateLimited { retry_after: None },
-            500 if method.is_write()
-                && !text.is_empty()
-                && !text.starts_with("A problem has occurred") =>
-            {
-                // Exact reports business validation with 500 (reference §5).
-                ErrorKind::Validation
-            }
-            s if s >= 500 => ErrorKind::Unavailable,
-            _ => ErrorKind::Protocol,
-        };
-        let outcome = match (method.is_write(), status) {
-            (true, 502) | (true, 504) => WriteOutcome::Uncertain,
-            _ => WriteOutcome::NotApplied,
-        };
-        let summary = match &message {
-            Some(m) => format!("Exact answered {status}: {m}"),
-            None => format!("Exact answered {status}"),
-        };
-        exact_error(kind, summary, op)
-            .with_outcome(outcome)
-            .with_vendor_error(VendorError {
-                code: code.or_else(|| Some(status.to_string())),
-                message,
-                location: None,
-                reference: reason,
-            })
+        self.transport.send(&call, &build).await
     }
 
     /// GET one page.
@@ -498,21 +349,19 @@ impl Client {
         endpoint: Endpoint,
         query: &Query,
     ) -> Result<Vec<Row>> {
-        let mut url = self.urls.collection(division, endpoint, query)?;
+        let mut url = self.urls().collection(division, endpoint, query)?;
         let mut rows = Vec::new();
         for _ in 0..grootboek_core::traits::MAX_PAGES {
             let page = self.page(op, &url).await?;
             rows.extend(page.rows);
             match page.next {
-                Some(next) if self.follow_next => url = self.urls.next_page(division, &next)?,
+                Some(next) if self.follow_next => url = self.urls().next_page(division, &next)?,
                 _ => return Ok(rows),
             }
         }
-        Err(exact_error(
-            ErrorKind::Protocol,
-            "Exact's listing did not end",
-            op,
-        ))
+        Err(Error::protocol("Exact's listing did not end")
+            .with_vendor(Vendor::Exact)
+            .with_operation(op))
     }
 
     /// GET one entity by key; `None` when Exact answers 404 or an empty result.
@@ -524,7 +373,7 @@ impl Client {
         key: &str,
         query: &Query,
     ) -> Result<Option<Row>> {
-        let url = self.urls.entity(division, endpoint, key, Some(query))?;
+        let url = self.urls().entity(division, endpoint, key, Some(query))?;
         match self.call(op, Method::Get, &url).await {
             Ok(r) => odata::parse_single(&r.body)
                 .map_err(|e| e.with_vendor(Vendor::Exact).with_operation(op)),
@@ -542,7 +391,7 @@ impl Client {
         body: &JsonOut,
     ) -> Result<Option<Row>> {
         let url = self
-            .urls
+            .urls()
             .collection(division, endpoint, &Query::default())?;
         let text = body.to_json();
         let r = self.call(op, Method::Post(&text), &url).await?;
@@ -563,22 +412,3 @@ impl Client {
     }
 }
 
-fn with_retry_after(e: Error, wait: Duration) -> Error {
-    let mut out = Error::new(
-        ErrorKind::RateLimited {
-            retry_after: Some(wait),
-        },
-        e.message().to_string(),
-    )
-    .with_outcome(e.outcome());
-    if let Some(v) = e.vendor() {
-        out = out.with_vendor(v);
-    }
-    if let Some(op) = e.operation() {
-        out = out.with_operation(op);
-    }
-    if let Some(ve) = e.vendor_error() {
-        out = out.with_vendor_error(ve.clone());
-    }
-    out
-}

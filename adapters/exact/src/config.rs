@@ -6,7 +6,7 @@
 //! | variable | meaning | default |
 //! |---|---|---|
 //! | `GROOTBOEK_EXACT_REGION` | `nl`, `be`, `de`, `uk`, `us`, `es`, `fr` | `nl` |
-//! | `GROOTBOEK_EXACT_BASE_URL` | host serving `/api/v1`, `/api/oauth2/auth` and `/api/oauth2/token` (overrides the region) | the region's host |
+//! | `GROOTBOEK_EXACT_BASE_URL` | host serving `/api/v1`, `/api/oauth2/auth` and `/api/oauth2/token` (overrides the region; https, or http on loopback) | the region's host |
 //! | `GROOTBOEK_EXACT_AUTH_URL` | authorize endpoint | `{base}/api/oauth2/auth` |
 //! | `GROOTBOEK_EXACT_TOKEN_URL` | token endpoint | `{base}/api/oauth2/token` |
 //! | `GROOTBOEK_EXACT_CLIENT_ID` | the app's client id | required |
@@ -16,20 +16,18 @@
 //! | `GROOTBOEK_EXACT_DIVISION` | default division | none |
 //! | `GROOTBOEK_EXACT_REFRESH_TOKEN` | a refresh token to start from (stored in the broker at connect) | none |
 //! | `GROOTBOEK_EXACT_CONNECTION_ID` | the broker key of this consent | `exact:{client id}` |
-//! | `GROOTBOEK_EXACT_TOKEN_BROKER` | `memory` or `redis` | `memory` |
-//! | `GROOTBOEK_EXACT_REDIS_URL`, else `GROOTBOEK_REDIS_URL` | Redis for the broker and the budgets | `redis://127.0.0.1:6379` when `redis` is chosen |
 //! | `GROOTBOEK_EXACT_MINUTELY_LIMIT` / `GROOTBOEK_EXACT_DAILY_LIMIT` | calls per division per minute / day | `60` / `5000` |
-//! | `GROOTBOEK_EXACT_RETRY_ATTEMPTS` | attempts per request for temporary failures | `3` |
-//! | `GROOTBOEK_EXACT_TIMEOUT_SECS` | per-request timeout | `30` |
-//! | `GROOTBOEK_EXACT_VERIFY` | read-back verification after writes (`true`/`false`) | `true` |
-//! | `GROOTBOEK_EXACT_WITHOUT_DEFENCES` | comma-separated quirk IDs whose defence is off (tests only) | none |
+//!
+//! Tokens, budgets, retry, timeouts, the size cap and verification are read by the one reader
+//! of every vendor ([`grootboek_core::runtime::connection`]: `GROOTBOEK_TOKEN_STORE`,
+//! `GROOTBOEK_TIMEOUT_SECS`, …, each also as `GROOTBOEK_EXACT_…`).
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
-use grootboek_core::runtime::{Clock, SystemClock, TokenBroker};
-use grootboek_core::{Defences, Error, QuirkId, Result};
+use grootboek_core::runtime::http::checked_url;
+use grootboek_core::runtime::{ConnectionRuntime, EnvReader, RuntimeConfig};
+use grootboek_core::{Error, Result, Vendor};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -88,32 +86,6 @@ impl std::str::FromStr for Region {
     }
 }
 
-/// Where the token pair of this connection lives.
-#[derive(Clone, Default)]
-pub enum TokenStore {
-    /// In this process only ([`grootboek_core::runtime::MemoryTokenBroker`]).
-    #[default]
-    Memory,
-    /// In Redis, shared by every process of the connection (feature `redis`). The URL may hold a
-    /// password, so it is a secret.
-    Redis {
-        /// `redis://…`
-        url: SecretString,
-    },
-    /// A broker built by the caller (e.g. one shared by several ledgers in a process).
-    Custom(Arc<dyn TokenBroker>),
-}
-
-impl fmt::Debug for TokenStore {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TokenStore::Memory => f.write_str("Memory"),
-            TokenStore::Redis { .. } => f.write_str("Redis { url: [REDACTED] }"),
-            TokenStore::Custom(b) => f.debug_tuple("Custom").field(b).finish(),
-        }
-    }
-}
-
 /// Exact's documented call budgets per app and division (reference §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Budgets {
@@ -135,27 +107,6 @@ impl Default for Budgets {
             per_day: 5_000,
             minute: Duration::from_secs(60),
             day: Duration::from_secs(24 * 60 * 60),
-        }
-    }
-}
-
-/// Retry of temporary failures (5xx, timeouts before sending, 429 after its pause).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Retry {
-    /// Attempts per request, the first included.
-    pub max_attempts: u32,
-    /// The first backoff delay; doubles per attempt.
-    pub base_delay: Duration,
-    /// The longest single wait (also caps a 429 pause).
-    pub max_delay: Duration,
-}
-
-impl Default for Retry {
-    fn default() -> Self {
-        Self {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(200),
-            max_delay: Duration::from_secs(60),
         }
     }
 }
@@ -207,27 +158,19 @@ pub struct ExactConfig {
     pub refresh_token: Option<SecretString>,
     /// The broker key of this consent (default `exact:{client_id}`).
     pub connection_id: Option<String>,
-    /// Where the tokens live.
-    pub token_store: TokenStore,
-    /// Refresh this long before the access token expires (default 30 s; never earlier than the
-    /// 570 s Exact allows after the previous refresh).
-    pub refresh_skew: Duration,
     /// The call budgets.
     pub budgets: Budgets,
-    /// Retry of temporary failures.
-    pub retry: Retry,
     /// The webhook fetch policy (Q16).
     pub webhook_fetch: WebhookFetch,
-    /// Read back and verify every write (default on).
-    pub verify_writes: bool,
-    /// Quirk defences; all on by default.
-    pub defences: Defences,
-    /// Per-request timeout.
-    pub timeout: Duration,
-    /// Largest response body read (Exact's own cap is 38 MB).
-    pub max_response_bytes: usize,
-    /// The clock for token expiry and "today" (the system clock; tests link it to a simulator's).
-    pub clock: Arc<dyn Clock>,
+    /// Tokens, budget, retry, timeouts, size cap (Exact's own cap is 38 MB), verification, clock
+    /// and defences: the part every vendor shares.
+    pub runtime: ConnectionRuntime,
+}
+
+impl RuntimeConfig for ExactConfig {
+    fn runtime_mut(&mut self) -> &mut ConnectionRuntime {
+        &mut self.runtime
+    }
 }
 
 impl fmt::Debug for ExactConfig {
@@ -245,16 +188,9 @@ impl fmt::Debug for ExactConfig {
             .field("division", &self.division)
             .field("refresh_token", &redacted(&self.refresh_token))
             .field("connection_id", &self.connection_id)
-            .field("token_store", &self.token_store)
-            .field("refresh_skew", &self.refresh_skew)
             .field("budgets", &self.budgets)
-            .field("retry", &self.retry)
             .field("webhook_fetch", &self.webhook_fetch)
-            .field("verify_writes", &self.verify_writes)
-            .field("defences", &self.defences)
-            .field("timeout", &self.timeout)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .field("clock", &self.clock)
+            .field("runtime", &self.runtime)
             .finish()
     }
 }
@@ -274,23 +210,13 @@ impl ExactConfig {
             division: None,
             refresh_token: None,
             connection_id: None,
-            token_store: TokenStore::Memory,
-            refresh_skew: Duration::from_secs(30),
             budgets: Budgets::default(),
-            retry: Retry::default(),
             webhook_fetch: WebhookFetch::default(),
-            verify_writes: true,
-            defences: Defences::all(),
-            timeout: Duration::from_secs(30),
-            max_response_bytes: 38 * 1024 * 1024,
-            clock: Arc::new(SystemClock),
+            runtime: ConnectionRuntime {
+                refresh_skew: Duration::from_secs(30),
+                ..ConnectionRuntime::with_max_response_bytes(38 * 1024 * 1024)
+            },
         }
-    }
-
-    /// Use this clock for token expiry and "today".
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
     }
 
     /// Use a region's host.
@@ -347,51 +273,15 @@ impl ExactConfig {
         self
     }
 
-    /// Choose where the tokens live.
-    pub fn with_token_store(mut self, store: TokenStore) -> Self {
-        self.token_store = store;
-        self
-    }
-
-    /// Set the refresh skew.
-    pub fn with_refresh_skew(mut self, skew: Duration) -> Self {
-        self.refresh_skew = skew;
-        self
-    }
-
     /// Set the budgets.
     pub fn with_budgets(mut self, budgets: Budgets) -> Self {
         self.budgets = budgets;
         self
     }
 
-    /// Set the retry policy.
-    pub fn with_retry(mut self, retry: Retry) -> Self {
-        self.retry = retry;
-        self
-    }
-
     /// Set the webhook fetch policy.
     pub fn with_webhook_fetch(mut self, fetch: WebhookFetch) -> Self {
         self.webhook_fetch = fetch;
-        self
-    }
-
-    /// Turn read-back verification on or off.
-    pub fn with_verification(mut self, on: bool) -> Self {
-        self.verify_writes = on;
-        self
-    }
-
-    /// Set the quirk defences (tests only turn them off).
-    pub fn with_defences(mut self, defences: Defences) -> Self {
-        self.defences = defences;
-        self
-    }
-
-    /// Set the per-request timeout.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
         self
     }
 
@@ -403,104 +293,38 @@ impl ExactConfig {
     /// Read the configuration through `lookup` (a variable name to its value), so it can be
     /// tested without touching the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let get = |name: &str| {
-            lookup(&format!("GROOTBOEK_EXACT_{name}"))
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let need = |name: &str| {
-            get(name).ok_or_else(|| Error::config(format!("GROOTBOEK_EXACT_{name} is not set")))
-        };
-        let number = |name: &str| -> Result<Option<u64>> {
-            get(name)
-                .map(|v| {
-                    v.parse::<u64>().map_err(|_| {
-                        Error::config(format!("GROOTBOEK_EXACT_{name} must be a whole number"))
-                    })
-                })
-                .transpose()
-        };
-        let mut c = Self::new(need("CLIENT_ID")?, need("CLIENT_SECRET")?);
-        if let Some(r) = get("REGION") {
+        let env = EnvReader::new(Vendor::Exact, &lookup);
+        let mut c = Self::new(env.required("CLIENT_ID")?, env.required("CLIENT_SECRET")?);
+        if let Some(r) = env.vendor_var("REGION") {
             c.region = r.parse()?;
         }
-        c.base_url = get("BASE_URL");
-        c.auth_url = get("AUTH_URL");
-        c.token_url = get("TOKEN_URL");
-        c.redirect_uri = get("REDIRECT_URI");
-        c.webhook_secret = get("WEBHOOK_SECRET").map(SecretString::from);
-        c.refresh_token = get("REFRESH_TOKEN").map(SecretString::from);
-        c.connection_id = get("CONNECTION_ID");
-        if let Some(d) = get("DIVISION") {
+        c.base_url = env.vendor_var("BASE_URL");
+        c.auth_url = env.vendor_var("AUTH_URL");
+        c.token_url = env.vendor_var("TOKEN_URL");
+        c.redirect_uri = env.vendor_var("REDIRECT_URI");
+        c.webhook_secret = env.vendor_var("WEBHOOK_SECRET").map(SecretString::from);
+        c.refresh_token = env.vendor_var("REFRESH_TOKEN").map(SecretString::from);
+        c.connection_id = env.vendor_var("CONNECTION_ID");
+        if let Some(d) = env.vendor_var("DIVISION") {
             c.division = Some(d.parse().map_err(|_| {
                 Error::config("GROOTBOEK_EXACT_DIVISION must be a division number")
             })?);
         }
-        let redis_url = get("REDIS_URL").or_else(|| {
-            lookup("GROOTBOEK_REDIS_URL")
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        });
-        c.token_store = match get("TOKEN_BROKER").as_deref().map(str::to_ascii_lowercase) {
-            None => TokenStore::Memory,
-            Some(s) if s == "memory" => TokenStore::Memory,
-            Some(s) if s == "redis" => TokenStore::Redis {
-                url: SecretString::from(
-                    redis_url.unwrap_or_else(|| "redis://127.0.0.1:6379".to_string()),
-                ),
-            },
-            Some(other) => {
-                return Err(Error::config(format!(
-                    "GROOTBOEK_EXACT_TOKEN_BROKER `{other}` is neither memory nor redis"
-                )))
-            }
-        };
-        if let Some(n) = number("MINUTELY_LIMIT")? {
+        if let Some(n) = env.number("MINUTELY_LIMIT")? {
             c.budgets.per_minute = u32::try_from(n).unwrap_or(u32::MAX);
         }
-        if let Some(n) = number("DAILY_LIMIT")? {
+        if let Some(n) = env.number("DAILY_LIMIT")? {
             c.budgets.per_day = u32::try_from(n).unwrap_or(u32::MAX);
         }
-        if let Some(n) = number("RETRY_ATTEMPTS")? {
-            c.retry.max_attempts = u32::try_from(n).unwrap_or(u32::MAX).max(1);
-        }
-        if let Some(n) = number("TIMEOUT_SECS")? {
-            c.timeout = Duration::from_secs(n.max(1));
-        }
-        if let Some(v) = get("VERIFY") {
-            c.verify_writes = match v.to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" | "on" => true,
-                "0" | "false" | "no" | "off" => false,
-                _ => {
-                    return Err(Error::config(
-                        "GROOTBOEK_EXACT_VERIFY must be true or false",
-                    ))
-                }
-            };
-        }
-        if let Some(list) = get("WITHOUT_DEFENCES") {
-            let ids = list
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::parse::<QuirkId>)
-                .collect::<Result<Vec<_>>>()?;
-            c.defences = Defences::without(ids);
-        }
+        c.runtime = c.runtime.read_env(&env)?;
+        c.base()?;
         Ok(c)
     }
 
     /// The host serving REST and OAuth, without a trailing slash.
     pub fn base(&self) -> Result<Url> {
         let raw = self.base_url.as_deref().unwrap_or(self.region.base_url());
-        let url = Url::parse(raw.trim_end_matches('/'))
-            .map_err(|e| Error::config(format!("Exact base URL `{raw}` is not a URL: {e}")))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(Error::config(format!(
-                "Exact base URL `{raw}` is not http(s)"
-            )));
-        }
-        Ok(url)
+        checked_url("the Exact base URL", raw.trim_end_matches('/'))
     }
 
     /// The authorize endpoint.
@@ -515,7 +339,7 @@ impl ExactConfig {
 
     fn endpoint(&self, explicit: &Option<String>, path: &str) -> Result<String> {
         match explicit {
-            Some(u) => Ok(u.clone()),
+            Some(u) => Ok(checked_url("an Exact OAuth endpoint", u)?.to_string()),
             None => Ok(format!(
                 "{}{path}",
                 self.base()?.as_str().trim_end_matches('/')
@@ -564,9 +388,7 @@ mod tests {
         let c = ExactConfig::new("app", "CLIENT-SECRET-TEXT")
             .with_webhook_secret("WEBHOOK-SECRET-TEXT")
             .with_refresh_token("REFRESH-TOKEN-TEXT")
-            .with_token_store(TokenStore::Redis {
-                url: SecretString::from("redis://:REDIS-PASSWORD@h/".to_string()),
-            });
+            .with_redis("redis://:REDIS-PASSWORD@h/");
         let s = format!("{c:?}");
         for secret in [
             "CLIENT-SECRET",
@@ -586,20 +408,21 @@ mod tests {
             ("GROOTBOEK_EXACT_CLIENT_SECRET", "s"),
             ("GROOTBOEK_EXACT_REGION", "be"),
             ("GROOTBOEK_EXACT_DIVISION", "4133185"),
-            ("GROOTBOEK_EXACT_TOKEN_BROKER", "redis"),
+            ("GROOTBOEK_TOKEN_STORE", "redis"),
             ("GROOTBOEK_REDIS_URL", "redis://127.0.0.1:6379/3"),
             ("GROOTBOEK_EXACT_MINUTELY_LIMIT", "100"),
             ("GROOTBOEK_EXACT_VERIFY", "false"),
-            ("GROOTBOEK_EXACT_WITHOUT_DEFENCES", "q01, Q07"),
         ]))
         .unwrap();
         assert_eq!(c.region, Region::Belgium);
         assert_eq!(c.division, Some(4133185));
-        assert!(matches!(c.token_store, TokenStore::Redis { .. }));
+        assert!(matches!(
+            c.runtime.tokens,
+            grootboek_core::runtime::TokenSetting::Redis(_)
+        ));
         assert_eq!(c.budgets.per_minute, 100);
         assert_eq!(c.budgets.per_day, 5000);
-        assert!(!c.verify_writes);
-        assert!(!c.defences.is_on("Q01") && !c.defences.is_on("Q07") && c.defences.is_on("Q08"));
+        assert!(!c.runtime.verify);
         assert_eq!(
             c.token_endpoint().unwrap(),
             "https://start.exactonline.be/api/oauth2/token"
@@ -619,9 +442,10 @@ mod tests {
         let bad = ExactConfig::from_lookup(env(&[
             ("GROOTBOEK_EXACT_CLIENT_ID", "app"),
             ("GROOTBOEK_EXACT_CLIENT_SECRET", "s"),
-            ("GROOTBOEK_EXACT_WITHOUT_DEFENCES", "Q99"),
-        ]));
-        assert!(bad.is_err());
+            ("GROOTBOEK_EXACT_BASE_URL", "http://start.exactonline.nl"),
+        ]))
+        .unwrap_err();
+        assert!(bad.message().contains("http://start.exactonline.nl"), "{bad}");
     }
 
     #[test]
@@ -631,8 +455,10 @@ mod tests {
             c.authorize_endpoint().unwrap(),
             "http://127.0.0.1:9999/api/oauth2/auth"
         );
-        let c = c.with_token_url("http://t/token");
-        assert_eq!(c.token_endpoint().unwrap(), "http://t/token");
+        let c = c.with_token_url("https://t.example/token");
+        assert_eq!(c.token_endpoint().unwrap(), "https://t.example/token");
+        let c = c.with_token_url("http://t.example/token");
+        assert!(c.token_endpoint().is_err(), "plain http to another host is refused");
         assert!(ExactConfig::new("a", "s")
             .with_base_url("ftp://x")
             .validate()

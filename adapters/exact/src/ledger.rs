@@ -3,16 +3,16 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use grootboek_core::dates::amsterdam_date;
 use grootboek_core::json::JsonOut;
+use grootboek_core::runtime::http::{checked_url, HostPolicy, HttpClient, Request, StatsSnapshot, Transport};
 use grootboek_core::runtime::{
-    BrokerConfig, ConnectionId, ExactBudget, MemoryBudget, MemoryTokenBroker, RetryPolicy,
-    TokenBroker, TokenPair,
+    seed_refresh_token, ConnectionId, ExactBudget, TokenBroker, TokenPair,
 };
+use std::sync::atomic::{AtomicU64, Ordering};
 use grootboek_core::validation::{
     validate_dimension, validate_dimension_patch, validate_document, ValidationContext,
 };
@@ -23,13 +23,12 @@ use grootboek_core::{
     Error, ErrorKind, Invoice, Invoices, Journal, Ledger, Money, OpenItem, Page, PostedDocument,
     Result, SalesDocument, VatCode, Vendor, WriteOutcome,
 };
-use secrecy::ExposeSecret;
 use serde_json::Value;
 use tokio::sync::Mutex;
 
 use crate::auth::{Consent, ExactOAuth};
-use crate::client::{Client, Method, Stats, Tokens};
-use crate::config::{ExactConfig, TokenStore};
+use crate::client::{Client, ExactProtocol, Method, Tokens};
+use crate::config::ExactConfig;
 use crate::mapping::{
     accounts, bank_entries, gl_accounts, journals, receivables, sales_entries, subscriptions,
     vat_codes,
@@ -98,94 +97,33 @@ impl ExactLedger {
     /// Connect with `config` (see [`ExactConfig`]). Nothing is sent to Exact yet.
     pub async fn connect(config: ExactConfig) -> Result<Self> {
         config.validate()?;
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        let base = config.base()?;
+        let policy = HostPolicy::new();
+        policy.allow_origin("the Exact base URL", &base)?;
+        policy.allow_origin(
+            "the Exact token URL",
+            &checked_url("the Exact token URL", &config.token_endpoint()?)?,
+        )?;
+        let http = HttpClient::new(Vendor::Exact, config.runtime.http, policy)?;
         let oauth = Arc::new(ExactOAuth::new(&config, http.clone())?);
         let conn = ConnectionId::new(config.connection())?;
-        let broker_config = BrokerConfig::default()
-            .with_skew(config.refresh_skew)
-            .with_clock(config.clock.clone());
         let layout = ExactBudget::new(config.client_id.clone())
             .with_limits(config.budgets.per_minute, config.budgets.per_day)
             .with_windows(config.budgets.minute, config.budgets.day);
-        let (broker, budget): (
-            Arc<dyn TokenBroker>,
-            Arc<dyn grootboek_core::runtime::Budget>,
-        ) = match &config.token_store {
-            TokenStore::Memory => (
-                Arc::new(MemoryTokenBroker::new(oauth.clone(), broker_config)),
-                Arc::new(MemoryBudget::new()),
-            ),
-            TokenStore::Custom(b) => (b.clone(), Arc::new(MemoryBudget::new())),
-            #[cfg(feature = "redis")]
-            TokenStore::Redis { url } => {
-                use grootboek_core::runtime::{
-                    RedisBrokerConfig, RedisBudget, RedisBudgetConfig, RedisTokenBroker,
-                };
-                let broker = RedisTokenBroker::connect(
-                    url.expose_secret(),
-                    oauth.clone(),
-                    RedisBrokerConfig::default().with_broker(broker_config),
-                )
-                .await?;
-                let budget =
-                    RedisBudget::connect(url.expose_secret(), RedisBudgetConfig::default()).await?;
-                (Arc::new(broker), Arc::new(budget))
-            }
-            #[cfg(not(feature = "redis"))]
-            TokenStore::Redis { .. } => {
-                return Err(Error::config(
-                    "the Redis token broker needs grootboek-exact's `redis` feature",
-                ))
-            }
-        };
-        if let Some(refresh) = &config.refresh_token {
-            if broker.current(&conn).await?.is_none() {
-                // An expired pair holding only the refresh token: the first call refreshes.
-                let long_ago = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
-                let pair = TokenPair::new(
-                    String::new(),
-                    refresh.expose_secret().to_string(),
-                    long_ago,
-                    long_ago,
-                );
-                broker.store(&conn, pair).await?;
-            }
-        }
-        let tokens = if config.defences.is_on("Q04") {
-            Tokens::Broker {
-                broker: broker.clone(),
-                conn: conn.clone(),
-            }
-        } else {
-            Tokens::Naive {
-                broker: broker.clone(),
-                conn: conn.clone(),
-                oauth: oauth.clone(),
-                copy: Mutex::new(None),
-                skew: config.refresh_skew,
-                clock: config.clock.clone(),
-            }
-        };
-        let retry = RetryPolicy::default()
-            .with_max_attempts(config.retry.max_attempts as usize)
-            .with_delays(config.retry.base_delay, config.retry.max_delay)
-            .with_max_retry_after(config.retry.max_delay);
-        let client = Client {
-            http,
-            urls: ApiUrls::new(config.base()?),
+        let broker = config.runtime.token_broker(oauth.clone()).await?;
+        let budget = config.runtime.shared_budget().await?;
+        seed_refresh_token(broker.as_ref(), &conn, config.refresh_token.as_ref()).await?;
+        let tokens = Self::tokens(&config, &broker, &conn, &oauth);
+        let protocol = ExactProtocol {
             tokens,
-            budget,
+            urls: ApiUrls::new(base),
+            check_token_on_401: config.runtime.defence("Q08"),
+            unauthorized_not_token: AtomicU64::new(0),
+        };
+        let client = Client {
+            transport: Transport::new(http, protocol, budget, config.runtime.retry),
             layout,
-            retry,
-            max_bytes: config.max_response_bytes,
-            check_token_on_401: config.defences.is_on("Q08"),
-            follow_next: config.defences.is_on("Q07"),
-            stats: Arc::new(Stats::default()),
+            follow_next: config.runtime.defence("Q07"),
         };
         Ok(Self {
             inner: Arc::new(Inner {
@@ -199,6 +137,32 @@ impl ExactLedger {
         })
     }
 
+    /// Tokens through the broker; with the Q04 defence off (a `without-defences` build), a naive
+    /// private copy.
+    fn tokens(
+        config: &ExactConfig,
+        broker: &Arc<dyn TokenBroker>,
+        conn: &ConnectionId,
+        oauth: &Arc<ExactOAuth>,
+    ) -> Tokens {
+        #[cfg(feature = "without-defences")]
+        if !config.runtime.defence("Q04") {
+            return Tokens::Naive {
+                broker: broker.clone(),
+                conn: conn.clone(),
+                oauth: oauth.clone(),
+                copy: Mutex::new(None),
+                skew: config.runtime.refresh_skew,
+                clock: config.runtime.clock.clone(),
+            };
+        }
+        let _ = (config, oauth);
+        Tokens::Broker {
+            broker: broker.clone(),
+            conn: conn.clone(),
+        }
+    }
+
     fn cfg(&self) -> &ExactConfig {
         &self.inner.config
     }
@@ -208,11 +172,11 @@ impl ExactLedger {
     }
 
     fn defence(&self, id: &str) -> bool {
-        self.cfg().defences.is_on(id)
+        self.cfg().runtime.defence(id)
     }
 
     fn today(&self) -> NaiveDate {
-        amsterdam_date(self.cfg().clock.now())
+        amsterdam_date(self.cfg().runtime.clock.now())
     }
 
     // ---------------------------------------------------------------- OAuth helpers
@@ -257,47 +221,38 @@ impl ExactLedger {
         self.inner.broker.refresh_count(&self.inner.conn).await
     }
 
-    /// Request counters (401s, 429s, requests).
-    pub fn stats(&self) -> &Stats {
-        &self.client().stats
+    /// Request counters (requests, 401s, 429s, bytes, budget waits).
+    pub fn stats(&self) -> StatsSnapshot {
+        self.client().transport.stats().snapshot()
+    }
+
+    /// 401s that the token check showed were not about the token (Q08).
+    pub fn unauthorized_not_token(&self) -> u64 {
+        self.client()
+            .transport
+            .protocol()
+            .unauthorized_not_token
+            .load(Ordering::Relaxed)
     }
 
     /// The division Exact's web UI last opened (`current/Me`), which the adapter never relies on
     /// for routing (Q08).
     pub async fn current_division(&self) -> Result<i32> {
-        let token = match &self.client().tokens {
-            Tokens::Broker { broker, conn } | Tokens::Naive { broker, conn, .. } => {
-                broker.access_token(conn).await?
-            }
-        };
-        let r = self
-            .client()
-            .http
-            .get(self.client().urls.me()?)
-            .bearer_auth(token.expose_secret())
-            .header("Accept", "application/json")
-            .send()
-            .await
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Unavailable,
-                    format!("Exact could not be reached: {e}"),
-                )
-                .with_vendor(Vendor::Exact)
-            })?;
-        if !r.status().is_success() {
+        let transport = &self.client().transport;
+        let token = transport.protocol().tokens.access().await?;
+        let request = Request::get(self.client().urls().me()?)
+            .static_header("accept", "application/json")
+            .bearer(token.expose_secret())?;
+        let answer = transport.http().execute(request, false).await?;
+        if !answer.is_success() {
             return Err(Error::new(
                 ErrorKind::Unauthenticated,
-                format!("current/Me answered {}", r.status()),
+                format!("current/Me answered {}", answer.status),
             )
             .with_vendor(Vendor::Exact));
         }
-        let body = r
-            .bytes()
-            .await
-            .map_err(|e| Error::new(ErrorKind::Unavailable, e.to_string()))?;
-        let row =
-            odata::parse_single(&body)?.ok_or_else(|| Error::protocol("current/Me is empty"))?;
+        let row = odata::parse_single(&answer.body)?
+            .ok_or_else(|| Error::protocol("current/Me is empty"))?;
         odata::integer(&row, "CurrentDivision")
             .and_then(|d| i32::try_from(d).ok())
             .ok_or_else(|| Error::protocol("current/Me has no CurrentDivision"))
@@ -519,7 +474,7 @@ impl ExactLedger {
             sales_entries::LinesField::Inline(mut rows, next) => {
                 let mut next = next;
                 while let Some(n) = next.take() {
-                    let url = self.client().urls.next_page(division, &n)?;
+                    let url = self.client().urls().next_page(division, &n)?;
                     let page = self.client().page("sales_entry_lines", &url).await?;
                     rows.extend(page.rows);
                     next = page.next;
@@ -739,7 +694,7 @@ impl ExactLedger {
             doc.journal.trim(),
             &entry_id,
         );
-        if !self.cfg().verify_writes {
+        if !self.cfg().runtime.verify {
             return Ok(PostedDocument {
                 id,
                 document: doc.clone(),
@@ -755,7 +710,7 @@ impl ExactLedger {
     }
 
     fn verified(&self, doc: &SalesDocument, posted: PostedDocument) -> Result<PostedDocument> {
-        if self.cfg().verify_writes {
+        if self.cfg().runtime.verify {
             verify_document(doc, None, &posted)?;
         }
         Ok(posted)
@@ -826,7 +781,7 @@ impl ExactLedger {
             ));
         }
         if self.defence("Q01") {
-            let url = self.client().urls.entity(
+            let url = self.client().urls().entity(
                 division,
                 Endpoint::SalesEntries,
                 &header.entry_id,
@@ -836,7 +791,7 @@ impl ExactLedger {
             self.client().put("update_sales_entry", &url, &body).await?;
         } else {
             // Naive: address the entry by its reference and let Exact match it.
-            let url = self.client().urls.collection(
+            let url = self.client().urls().collection(
                 division,
                 Endpoint::SalesEntries,
                 &Query::default().filter(format!(
@@ -852,7 +807,7 @@ impl ExactLedger {
             .read_entry(division, &header.entry_id, true)
             .await
             .map_err(|e| e.with_outcome(WriteOutcome::Applied))?;
-        if self.cfg().verify_writes {
+        if self.cfg().runtime.verify {
             verify_document(&expected, Some(id), &after)?;
             let show = |d: &Option<String>| d.clone().unwrap_or_else(|| "(none)".into());
             if expected.description.as_deref().map(str::trim)
@@ -893,7 +848,7 @@ impl ExactLedger {
         division: Division,
         expected: &Dimension,
     ) -> Result<Dimension> {
-        if !self.cfg().verify_writes {
+        if !self.cfg().runtime.verify {
             return Ok(expected.clone());
         }
         let back = self
@@ -1005,7 +960,7 @@ impl ExactLedger {
                 Error::protocol("Exact did not return the bank entry's EntryID")
                     .with_outcome(WriteOutcome::Applied)
             })?;
-        if !self.cfg().verify_writes {
+        if !self.cfg().runtime.verify {
             return Ok(PostedBankEntry {
                 entry_id,
                 entry_number: created
@@ -1083,7 +1038,7 @@ impl ExactLedger {
                         .client()
                         .page(
                             "bank_entry_lines",
-                            &self.client().urls.next_page(division, &n)?,
+                            &self.client().urls().next_page(division, &n)?,
                         )
                         .await?;
                     rows.extend(p.rows);
@@ -1241,7 +1196,7 @@ impl ExactLedger {
         }
         let division = Division::new(content.division)?;
         let url = match &content.endpoint {
-            Some(link) => self.client().urls.handed_out(division, link)?,
+            Some(link) => self.client().urls().handed_out(division, link)?,
             None => {
                 return Err(Error::protocol("the webhook names no ExactOnlineEndpoint")
                     .with_vendor(Vendor::Exact))
@@ -1422,7 +1377,7 @@ impl Dimensions for ExactLedger {
                         .ok_or_else(|| Error::protocol("account without ID"))?;
                     let url =
                         self.client()
-                            .urls
+                            .urls()
                             .entity(division, Endpoint::Accounts, &guid, None)?;
                     self.client()
                         .put(
@@ -1463,7 +1418,7 @@ impl Dimensions for ExactLedger {
                 odata::guid(&row, "ID").ok_or_else(|| Error::protocol("account without ID"))?;
             let url = self
                 .client()
-                .urls
+                .urls()
                 .entity(division, Endpoint::Accounts, &guid, None)?;
             self.client()
                 .put("update_account", &url, &accounts::patch_to_wire(patch))
@@ -1616,8 +1571,8 @@ impl ExactLedger {
         op: &'static str,
     ) -> Result<(Vec<Row>, Option<Cursor>)> {
         let url = match cursor {
-            None => self.client().urls.collection(division, endpoint, query)?,
-            Some(c) => self.client().urls.next_page(division, &c.0)?,
+            None => self.client().urls().collection(division, endpoint, query)?,
+            Some(c) => self.client().urls().next_page(division, &c.0)?,
         };
         let page = self.client().page(op, &url).await?;
         let next = if self.defence("Q07") {

@@ -60,8 +60,9 @@ pub mod urls;
 pub mod webhooks;
 
 pub use auth::{parse_redirect, Consent, ExactOAuth, ExactTokenResponse};
-pub use client::Stats;
-pub use config::{Budgets, ExactConfig, Region, Retry, TokenStore, WebhookFetch};
+pub use config::{Budgets, ExactConfig, Region, WebhookFetch};
+#[doc(no_inline)]
+pub use grootboek_core::runtime::RuntimeConfig;
 pub use ledger::{connect, ExactLedger};
 pub use model::{
     BankEntry, BankEntryLine, PostedBankEntry, Subscription, SubscriptionState, WebhookContent,

@@ -13,10 +13,15 @@
 //! - [`retry`](mod@retry): [`retry()`](fn@retry) with `backon` backoff: temporary failures only, `Retry-After`
 //!   honoured, and a write with an uncertain outcome is retried only after the caller's check says
 //!   it did not land.
+//! - [`http`]: the one [`Transport`](http::Transport) of every adapter (host policy, budget,
+//!   classification, pauses, retry, tracing) and [`connection`]: the [`ConnectionRuntime`] every
+//!   vendor configuration embeds, with one environment reader.
 //! - [`clock`]: the injectable [`Clock`] for token expiry decisions.
 
 pub mod budget;
 pub mod clock;
+pub mod connection;
+pub mod http;
 #[cfg(feature = "redis")]
 mod redis_error;
 pub mod retry;
@@ -27,6 +32,9 @@ pub use budget::{
     MemoryBudget, Permit, TwinfieldBudget, TwinfieldOperation,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use connection::{
+    seed_refresh_token, BudgetSetting, ConnectionRuntime, EnvReader, RuntimeConfig, TokenSetting,
+};
 pub use retry::{is_retryable, retry, retry_without_check, Landed, RetryPolicy};
 pub use token::{
     classify_refresh_error, is_dead_grant, AccessToken, BrokerConfig, ConnectionId,
