@@ -8,23 +8,21 @@
 //! | `GROOTBOEK_AFAS_TOKEN` | the AFAS token: the XML `<token><version>1</version><data>…</data></token>` or only its hex data (secret) | required |
 //! | `GROOTBOEK_AFAS_CONNECTOR_ADMINISTRATIONS` … `_DEBTORS`, `_ACCOUNTS`, `_VAT_CODES`, `_JOURNALS`, `_OPEN_ITEMS`, `_TRANSACTIONS`, `_DEBTOR_BALANCE` | GetConnector names (per customer in AFAS) | see [`GetConnectors`] |
 //! | `GROOTBOEK_AFAS_MAX_CONCURRENT` | most requests in flight (AFAS allows 8) | `8` |
-//! | `GROOTBOEK_AFAS_RETRY_MAX_ATTEMPTS` | attempts per request for temporary failures (503, 5xx on reads, timeouts on reads) | `4` |
-//! | `GROOTBOEK_AFAS_RETRY_MAX_WAIT_SECS` | longest `retry_after` waited; longer answers are returned as errors | `60` |
-//! | `GROOTBOEK_AFAS_TIMEOUT_SECS` | per-request timeout | `60` |
 //! | `GROOTBOEK_AFAS_PAGE_SIZE` | rows per GetConnector request (`take`) | `1000` |
-//! | `GROOTBOEK_AFAS_VERIFY` | read back and verify after every write (`true`/`false`) | `true` |
-//! | `GROOTBOEK_AFAS_WITHOUT_DEFENCES` | comma-separated quirk IDs whose defence is off (tests only) | none |
 //! | `GROOTBOEK_AFAS_COUNTRY` | ISO country the administrations file VAT in | `NL` |
 //! | `GROOTBOEK_AFAS_LANGUAGE` | `Accept-Language` for AFAS messages (`nl-nl`, `en-us`…) | none |
 //! | `GROOTBOEK_AFAS_INTEGRATION_ID` | `IntegrationId` header of a partner integration | none |
+//!
+//! Budgets, retry, timeouts, the size cap and verification are read by the one reader of every
+//! vendor ([`grootboek_core::runtime::connection`]: `GROOTBOEK_TIMEOUT_SECS`, …, each also as
+//! `GROOTBOEK_AFAS_…`).
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
-use std::time::Duration;
 
-use grootboek_core::runtime::{AfasBudget, Budget, Clock, MemoryBudget, RetryPolicy, SystemClock};
-use grootboek_core::{CountryCode, Currency, Defences, Error, QuirkId, Result};
+use grootboek_core::runtime::http::checked_url;
+use grootboek_core::runtime::{AfasBudget, ConnectionRuntime, EnvReader, RuntimeConfig};
+use grootboek_core::{CountryCode, Currency, Error, Result, Vendor};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -134,22 +132,8 @@ pub struct AfasConfig {
     pub connectors: GetConnectors,
     /// Most requests in flight at once (at most [`AFAS_MAX_CONCURRENT`]).
     pub max_concurrent: usize,
-    /// Retry of temporary failures (core runtime policy; a `retry_after` longer than its
-    /// `max_retry_after` is returned as an error instead of waited for).
-    pub retry: RetryPolicy,
-    /// The budget that caps calls in flight (in memory by default; share a Redis budget across
-    /// processes with [`AfasConfig::with_budget`]).
-    pub budget: Arc<dyn Budget>,
-    /// Per-request timeout.
-    pub timeout: Duration,
-    /// Largest response body read, in bytes.
-    pub max_response_bytes: usize,
     /// Rows per GetConnector request (`take`).
     pub page_size: usize,
-    /// Read back and verify after every write.
-    pub verify_writes: bool,
-    /// Quirk defences (all on by default).
-    pub defences: Defences,
     /// Country the administrations file VAT in (unless overridden per administration).
     pub default_country: CountryCode,
     /// Country per administration (`UnId`), overriding `default_country`.
@@ -158,12 +142,19 @@ pub struct AfasConfig {
     pub currency: Currency,
     /// Where a written document's date comes from (Q14).
     pub document_date: DocumentDate,
-    /// The clock used for [`DocumentDate::WriteInstant`].
-    pub clock: Arc<dyn Clock>,
     /// `Accept-Language` for AFAS's messages.
     pub accept_language: Option<String>,
     /// `IntegrationId` header.
     pub integration_id: Option<String>,
+    /// Budget (the cap of calls in flight), retry, timeouts, size cap, verification, the clock
+    /// (of [`DocumentDate::WriteInstant`]) and defences: the part every vendor shares.
+    pub runtime: ConnectionRuntime,
+}
+
+impl RuntimeConfig for AfasConfig {
+    fn runtime_mut(&mut self) -> &mut ConnectionRuntime {
+        &mut self.runtime
+    }
 }
 
 impl fmt::Debug for AfasConfig {
@@ -175,11 +166,8 @@ impl fmt::Debug for AfasConfig {
             .field("token", &"[redacted]")
             .field("connectors", &self.connectors)
             .field("max_concurrent", &self.max_concurrent)
-            .field("retry", &self.retry)
-            .field("timeout", &self.timeout)
             .field("page_size", &self.page_size)
-            .field("verify_writes", &self.verify_writes)
-            .field("defences", &self.defences)
+            .field("runtime", &self.runtime)
             .field("default_country", &self.default_country)
             .field("document_date", &self.document_date)
             .finish_non_exhaustive()
@@ -196,20 +184,14 @@ impl AfasConfig {
             token: SecretString::from(token.into()),
             connectors: GetConnectors::default(),
             max_concurrent: AFAS_MAX_CONCURRENT,
-            retry: RetryPolicy::default(),
-            budget: Arc::new(MemoryBudget::new()),
-            timeout: Duration::from_secs(60),
-            max_response_bytes: 80 * 1024 * 1024,
             page_size: 1000,
-            verify_writes: true,
-            defences: Defences::all(),
             default_country: CountryCode::NL,
             administration_countries: BTreeMap::new(),
             currency: Currency::EUR,
             document_date: DocumentDate::AsGiven,
-            clock: Arc::new(SystemClock),
             accept_language: None,
             integration_id: None,
+            runtime: ConnectionRuntime::with_max_response_bytes(80 * 1024 * 1024),
         }
     }
 
@@ -244,9 +226,7 @@ impl AfasConfig {
         if !s.to_ascii_lowercase().ends_with("/profitrestservices") {
             s.push_str("/ProfitRestServices");
         }
-        let url = Url::parse(&s)
-            .map_err(|e| Error::config(format!("AFAS base URL `{base_url}` is not a URL: {e}")))?;
-        self.base_url = Some(url);
+        self.base_url = Some(checked_url("the AFAS base URL", &s)?);
         Ok(self)
     }
 
@@ -259,18 +239,6 @@ impl AfasConfig {
     /// Set the concurrency cap (clamped to 1..=8).
     pub fn with_max_concurrent(mut self, n: usize) -> Self {
         self.max_concurrent = n.clamp(1, AFAS_MAX_CONCURRENT);
-        self
-    }
-
-    /// Set the retry policy.
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// Share a budget (e.g. a Redis budget for several processes on one environment).
-    pub fn with_budget(mut self, budget: Arc<dyn Budget>) -> Self {
-        self.budget = budget;
         self
     }
 
@@ -287,27 +255,9 @@ impl AfasConfig {
             .charges()
     }
 
-    /// Set the per-request timeout.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
     /// Set the rows per GetConnector request (clamped to 1..=10,000).
     pub fn with_page_size(mut self, n: usize) -> Self {
         self.page_size = n.clamp(1, 10_000);
-        self
-    }
-
-    /// Turn read-back verification on or off.
-    pub fn with_verification(mut self, on: bool) -> Self {
-        self.verify_writes = on;
-        self
-    }
-
-    /// Set the quirk defences.
-    pub fn with_defences(mut self, defences: Defences) -> Self {
-        self.defences = defences;
         self
     }
 
@@ -331,12 +281,6 @@ impl AfasConfig {
     /// Set where a written document's date comes from (Q14).
     pub fn with_document_date(mut self, source: DocumentDate) -> Self {
         self.document_date = source;
-        self
-    }
-
-    /// Set the clock for [`DocumentDate::WriteInstant`].
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
         self
     }
 
@@ -390,11 +334,8 @@ impl AfasConfig {
 
     /// Read the configuration through a lookup function (the environment, a file, a test map).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let get = |k: &str| {
-            lookup(&format!("GROOTBOEK_AFAS_{k}"))
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
+        let env = EnvReader::new(Vendor::Afas, &lookup);
+        let get = |k: &str| env.vendor_var(k);
         let token = get("TOKEN").ok_or_else(|| Error::config("GROOTBOEK_AFAS_TOKEN is not set"))?;
         let mut cfg = Self::new(token);
         if let Some(env) = get("ENVIRONMENT") {
@@ -421,15 +362,7 @@ impl AfasConfig {
                 *slot = v;
             }
         }
-        let number = |k: &str| -> Result<Option<u64>> {
-            get(k)
-                .map(|v| {
-                    v.parse::<u64>().map_err(|_| {
-                        Error::config(format!("GROOTBOEK_AFAS_{k} must be a number, got `{v}`"))
-                    })
-                })
-                .transpose()
-        };
+        let number = |k: &str| env.number(k);
         if let Some(n) = number("MAX_CONCURRENT")? {
             if n == 0 || n as usize > AFAS_MAX_CONCURRENT {
                 return Err(Error::config(format!(
@@ -438,38 +371,10 @@ impl AfasConfig {
             }
             cfg.max_concurrent = n as usize;
         }
-        if let Some(n) = number("RETRY_MAX_ATTEMPTS")? {
-            cfg.retry.max_attempts = n.clamp(1, 20) as usize;
-        }
-        if let Some(n) = number("RETRY_MAX_WAIT_SECS")? {
-            cfg.retry.max_retry_after = Duration::from_secs(n);
-        }
-        if let Some(n) = number("TIMEOUT_SECS")? {
-            cfg.timeout = Duration::from_secs(n.max(1));
-        }
         if let Some(n) = number("PAGE_SIZE")? {
             cfg = cfg.with_page_size(n as usize);
         }
-        if let Some(v) = get("VERIFY") {
-            cfg.verify_writes = match v.to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" | "on" => true,
-                "false" | "0" | "no" | "off" => false,
-                _ => {
-                    return Err(Error::config(format!(
-                        "GROOTBOEK_AFAS_VERIFY must be true or false, got `{v}`"
-                    )))
-                }
-            };
-        }
-        if let Some(v) = get("WITHOUT_DEFENCES") {
-            let ids = v
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::parse::<QuirkId>)
-                .collect::<Result<Vec<_>>>()?;
-            cfg.defences = Defences::without(ids);
-        }
+        cfg.runtime = cfg.runtime.read_env(&env)?;
         if let Some(v) = get("COUNTRY") {
             cfg.default_country = v.parse().map_err(|_| {
                 Error::config(format!(
@@ -550,7 +455,6 @@ mod tests {
             ("GROOTBOEK_AFAS_CONNECTOR_DEBTORS", "Klant_Debiteuren"),
             ("GROOTBOEK_AFAS_MAX_CONCURRENT", "4"),
             ("GROOTBOEK_AFAS_VERIFY", "false"),
-            ("GROOTBOEK_AFAS_WITHOUT_DEFENCES", "Q05, q10"),
             ("GROOTBOEK_AFAS_PAGE_SIZE", "250"),
             ("GROOTBOEK_AFAS_COUNTRY", "BE"),
         ]))
@@ -559,9 +463,7 @@ mod tests {
         assert_eq!(cfg.connectors.debtors, "Klant_Debiteuren");
         assert_eq!(cfg.connectors.open_items, "Profit_Debtor_Invoices");
         assert_eq!(cfg.max_concurrent, 4);
-        assert!(!cfg.verify_writes);
-        assert!(!cfg.defences.is_on("Q05") && !cfg.defences.is_on("Q10"));
-        assert!(cfg.defences.is_on("Q02"));
+        assert!(!cfg.runtime.verify);
         assert_eq!(cfg.page_size, 250);
         assert_eq!(cfg.country_of("1").code(), "BE");
         assert_eq!(cfg.token(), SECRET);
@@ -577,7 +479,8 @@ mod tests {
         assert!(e.to_string().contains("1..=8"));
         assert!(!e.to_string().contains(SECRET));
         bad("GROOTBOEK_AFAS_VERIFY", "maybe");
-        bad("GROOTBOEK_AFAS_WITHOUT_DEFENCES", "Q99");
+        let e = bad("GROOTBOEK_AFAS_BASE_URL", "http://afas.example.com");
+        assert!(e.to_string().contains("http://afas.example.com"), "{e}");
         bad("GROOTBOEK_AFAS_ENVIRONMENT", "staging");
         bad("GROOTBOEK_AFAS_PAGE_SIZE", "lots");
     }

@@ -5,6 +5,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use grootboek_core::runtime::http::StatsSnapshot;
 use grootboek_core::runtime::{retry, Landed};
 use grootboek_core::validation::{
     validate_dimension, validate_dimension_patch, validate_document, ValidationContext,
@@ -69,8 +70,8 @@ fn tag(op: &'static str) -> impl Fn(Error) -> Error {
 
 impl AfasLedger {
     /// A ledger for the configured connection (no request is made yet).
-    pub fn new(config: AfasConfig) -> Result<Self> {
-        let client = AfasClient::new(&config)?;
+    pub async fn new(config: AfasConfig) -> Result<Self> {
+        let client = AfasClient::new(&config).await?;
         Ok(Self {
             config,
             client,
@@ -90,18 +91,23 @@ impl AfasLedger {
 
     /// HTTP requests sent so far by this connection (every attempt counts).
     pub fn request_count(&self) -> u64 {
-        self.client.request_count()
+        self.client.stats().requests
     }
 
-    /// Set the request counter back to zero (e.g. before measuring one listing).
+    /// The counters of this connection (requests, 429s, bytes, budget waits).
+    pub fn stats(&self) -> StatsSnapshot {
+        self.client.stats()
+    }
+
+    /// Set the counters back to zero (e.g. before measuring one listing).
     pub fn reset_request_count(&self) {
-        self.client.reset_request_count()
+        self.client.reset_stats()
     }
 
     /// The date a document written at `instant` is booked on: its Europe/Amsterdam civil date
     /// (Q14), or with the Q14 defence off the naive UTC date.
     pub fn booking_date(&self, instant: DateTime<Utc>) -> NaiveDate {
-        if self.config.defences.is_on("Q14") {
+        if self.config.runtime.defence("Q14") {
             grootboek_core::dates::amsterdam_date(instant)
         } else {
             instant.date_naive()
@@ -148,7 +154,7 @@ impl AfasLedger {
             key,
             tie_break,
             page_size: self.config.page_size as u64,
-            windows: self.config.defences.is_on("Q05"),
+            windows: self.config.runtime.defence("Q05"),
         }
     }
 
@@ -322,9 +328,9 @@ impl AfasLedger {
             ));
         }
         if self.config.document_date == DocumentDate::WriteInstant {
-            doc.date = self.booking_date(self.config.clock.now());
+            doc.date = self.booking_date(self.config.runtime.clock.now());
         }
-        let q02 = self.config.defences.is_on("Q02");
+        let q02 = self.config.runtime.defence("Q02");
         let mut vat = self.afas_vat_codes(&doc.administration, false).await?;
         let unknown = doc
             .lines
@@ -358,7 +364,7 @@ impl AfasLedger {
             .entry_keys(&doc.administration, Some(&doc.journal), &doc.reference)
             .await?;
         let key = retry(
-            &self.config.retry,
+            &self.config.runtime.retry,
             || async {
                 let answer = self
                     .client
@@ -390,7 +396,7 @@ impl AfasLedger {
             doc.journal.trim(),
             key,
         );
-        if !self.config.verify_writes && !q02 {
+        if !self.config.runtime.verify && !q02 {
             return Ok(PostedDocument {
                 id,
                 document: doc,
@@ -402,7 +408,7 @@ impl AfasLedger {
         if q02 {
             assert_vat_codes_present(&doc, &posted).map_err(|e| e.with_vendor(Vendor::Afas))?;
         }
-        if self.config.verify_writes {
+        if self.config.runtime.verify {
             // Without a due date AFAS derives one from the payment condition: accept it.
             let mut expected = doc.clone();
             if expected.due_date.is_none() {
@@ -422,7 +428,7 @@ impl AfasLedger {
     }
 
     async fn read_back_dimension(&self, expected: &Dimension) -> Result<Dimension> {
-        if !self.config.verify_writes {
+        if !self.config.runtime.verify {
             return Ok(expected.clone());
         }
         let back = self
@@ -465,7 +471,7 @@ impl AfasLedger {
 
 /// Connect to AFAS Profit. No request is made until the first call.
 pub async fn connect(config: AfasConfig) -> Result<AfasLedger> {
-    AfasLedger::new(config)
+    AfasLedger::new(config).await
 }
 
 #[async_trait]
@@ -559,7 +565,7 @@ impl Dimensions for AfasLedger {
         let op = tag("create_dimension");
         Self::customers_only(dimension.kind).map_err(&op)?;
         validate_dimension(dimension).map_err(&op)?;
-        if self.config.defences.is_on("Q15")
+        if self.config.runtime.defence("Q15")
             && self.debtor(&dimension.code).await.map_err(&op)?.is_some()
         {
             return Err(op(Error::new(
@@ -602,7 +608,7 @@ impl Dimensions for AfasLedger {
                     &dimension.code,
                     current.organisation.as_deref(),
                     &patch,
-                    self.config.defences.is_on("Q09"),
+                    self.config.runtime.defence("Q09"),
                 )
                 .map_err(&op)?;
                 self.write_debtor(Method::PUT, &body).await.map_err(&op)?;
@@ -633,7 +639,7 @@ impl Dimensions for AfasLedger {
             code,
             current.organisation.as_deref(),
             patch,
-            self.config.defences.is_on("Q09"),
+            self.config.runtime.defence("Q09"),
         )
         .map_err(&op)?;
         self.write_debtor(Method::PUT, &body).await.map_err(&op)?;
@@ -803,7 +809,7 @@ impl Ledger for AfasLedger {
             Filter::eq("UnitId", administration),
             Filter::eq("DebtorId", customer),
         ];
-        if self.config.defences.is_on("Q10") {
+        if self.config.runtime.defence("Q10") {
             // Summed from the open items, exact to the cent (Q10).
             let rows = self
                 .listing(

@@ -30,7 +30,7 @@
 //! ## Quirk defences
 //!
 //! Every defence is on by default and switched off by its ID in
-//! [`AfasConfig::defences`] (`GROOTBOEK_AFAS_WITHOUT_DEFENCES`),
+//! `ConnectionRuntime::defences` (in `without-defences` builds only),
 //! which only the conformance suite should do.
 //!
 //! | ID | AFAS behaviour | defence | off |
@@ -48,7 +48,7 @@
 //! core runtime retry and pauses the budget; at most 8 calls are in flight (core budget); a
 //! timeout on a write is `Uncertain` and resolved by looking the entry up (new entry with the
 //! invoice number in the journal) before any retry; every write is read back and verified
-//! (switch: [`AfasConfig::verify_writes`]).
+//! (switch: `ConnectionRuntime::verify`).
 
 #![warn(missing_docs)]
 
@@ -64,6 +64,8 @@ pub mod wire;
 
 pub use config::{AfasConfig, AfasEnvironment, DocumentDate, GetConnectors, AFAS_MAX_CONCURRENT};
 pub use ledger::{connect, AfasLedger};
+#[doc(no_inline)]
+pub use grootboek_core::runtime::RuntimeConfig;
 
 /// The catalog IDs whose defence this adapter can switch off (through
 /// [`grootboek_core::Defences`]); every other quirk it handles is defended unconditionally.
