@@ -9,12 +9,13 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use grootboek_core::runtime::http::{token_error, HttpClient, OAuthHttp};
 use grootboek_core::runtime::{TokenPair, TokenRefresher};
-use grootboek_core::{Error, ErrorKind, Result, Vendor, VendorError};
-use oauth2::basic::{BasicClient, BasicErrorResponseType};
+use grootboek_core::{Error, ErrorKind, Result, Vendor};
+use oauth2::basic::BasicClient;
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
-    RedirectUrl, RefreshToken, RequestTokenError, Scope, TokenResponse, TokenUrl,
+    RedirectUrl, RefreshToken, Scope, TokenResponse, TokenUrl,
 };
 use secrecy::ExposeSecret;
 
@@ -52,7 +53,7 @@ impl std::fmt::Debug for AuthorizeRequest {
 #[derive(Clone)]
 pub struct OAuth {
     client: Client,
-    http: reqwest::Client,
+    http: HttpClient,
     scopes: Vec<String>,
     clock: std::sync::Arc<dyn grootboek_core::runtime::Clock>,
 }
@@ -65,43 +66,13 @@ impl std::fmt::Debug for OAuth {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct HttpError(String);
-
-async fn send(
-    http: reqwest::Client,
-    req: oauth2::HttpRequest,
-) -> std::result::Result<oauth2::HttpResponse, HttpError> {
-    let (parts, body) = req.into_parts();
-    let resp = http
-        .request(parts.method, parts.uri.to_string())
-        .headers(parts.headers)
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| HttpError(e.without_url().to_string()))?;
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| HttpError(e.without_url().to_string()))?;
-    let mut out = http::Response::builder().status(status);
-    if let Some(h) = out.headers_mut() {
-        *h = headers;
-    }
-    out.body(bytes.to_vec())
-        .map_err(|e| HttpError(e.to_string()))
-}
-
 fn config_error(what: &str, e: impl std::fmt::Display) -> Error {
     Error::config(format!("{what}: {e}")).with_vendor(Vendor::Twinfield)
 }
 
 impl OAuth {
     /// The OAuth client of a configuration.
-    pub fn new(cfg: &TwinfieldConfig, http: reqwest::Client) -> Result<Self> {
+    pub fn new(cfg: &TwinfieldConfig, http: HttpClient) -> Result<Self> {
         let base = cfg.login_url.trim_end_matches('/');
         let client = BasicClient::new(ClientId::new(cfg.client_id.clone()))
             .set_client_secret(ClientSecret::new(
@@ -124,7 +95,7 @@ impl OAuth {
             client,
             http,
             scopes: cfg.scopes.clone(),
-            clock: cfg.clock.clone(),
+            clock: cfg.runtime.clock.clone(),
         })
     }
 
@@ -185,29 +156,27 @@ impl OAuth {
 
     /// Exchange an authorization code for a token pair.
     pub async fn exchange_code(&self, code: &str) -> Result<TokenPair> {
-        let http = self.http.clone();
-        let call = move |req| send(http.clone(), req);
+        let recorder = OAuthHttp::new(&self.http);
         let resp = self
             .client
             .exchange_code(AuthorizationCode::new(code.to_string()))
-            .request_async(&call)
+            .request_async(&recorder)
             .await
-            .map_err(|e| token_error(e, "exchange_code"))?;
+            .map_err(|e| token_error(Vendor::Twinfield, "exchange_code", e, &recorder.seen()))?;
         pair_from(&resp, None, self.clock.now())
     }
 
     /// Refresh: exchange the refresh token for a new access token (Twinfield keeps the refresh
     /// token; a rotated one is stored if returned).
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair> {
-        let http = self.http.clone();
-        let call = move |req| send(http.clone(), req);
+        let recorder = OAuthHttp::new(&self.http);
         let rt = RefreshToken::new(refresh_token.to_string());
         let resp = self
             .client
             .exchange_refresh_token(&rt)
-            .request_async(&call)
+            .request_async(&recorder)
             .await
-            .map_err(|e| token_error(e, "refresh_token"))?;
+            .map_err(|e| token_error(Vendor::Twinfield, "refresh_token", e, &recorder.seen()))?;
         pair_from(&resp, Some(refresh_token), self.clock.now())
     }
 }
@@ -237,56 +206,6 @@ fn pair_from(
     ))
 }
 
-fn token_error<RE: std::error::Error + 'static>(
-    e: RequestTokenError<RE, oauth2::StandardErrorResponse<BasicErrorResponseType>>,
-    operation: &'static str,
-) -> Error {
-    match e {
-        RequestTokenError::ServerResponse(r) => {
-            let code = r.error().as_ref().to_string();
-            let kind = match r.error() {
-                BasicErrorResponseType::InvalidGrant | BasicErrorResponseType::InvalidRequest => {
-                    ErrorKind::ReconsentRequired
-                }
-                BasicErrorResponseType::InvalidClient
-                | BasicErrorResponseType::UnauthorizedClient => ErrorKind::Config,
-                _ => ErrorKind::Unauthenticated,
-            };
-            let message = match kind {
-                ErrorKind::ReconsentRequired => {
-                    "the grant is dead: the user must consent again".to_string()
-                }
-                _ => format!("the token endpoint refused: {code}"),
-            };
-            Error::new(kind, message)
-                .with_vendor(Vendor::Twinfield)
-                .with_operation(operation)
-                .with_vendor_error(VendorError {
-                    code: Some(code),
-                    message: r.error_description().cloned(),
-                    ..Default::default()
-                })
-        }
-        RequestTokenError::Request(e) => Error::new(
-            ErrorKind::Unavailable,
-            format!("token endpoint unreachable: {e}"),
-        )
-        .with_vendor(Vendor::Twinfield)
-        .with_operation(operation),
-        RequestTokenError::Parse(_, _) => Error::new(
-            ErrorKind::Unavailable,
-            "the token endpoint answered something that is not a token",
-        )
-        .with_vendor(Vendor::Twinfield)
-        .with_operation(operation),
-        RequestTokenError::Other(m) => {
-            Error::new(ErrorKind::Unavailable, format!("token endpoint: {m}"))
-                .with_vendor(Vendor::Twinfield)
-                .with_operation(operation)
-        }
-    }
-}
-
 /// The broker's refresher: refreshes through [`OAuth`] and resolves the cluster of the new
 /// access token, kept in the pair's metadata (`twf.clusterUrl`, T02).
 #[derive(Debug, Clone)]
@@ -297,7 +216,7 @@ pub struct TwinfieldRefresher {
 
 impl TwinfieldRefresher {
     /// A refresher for a configuration.
-    pub fn new(cfg: &TwinfieldConfig, http: reqwest::Client) -> Result<Self> {
+    pub fn new(cfg: &TwinfieldConfig, http: HttpClient) -> Result<Self> {
         Ok(Self {
             oauth: OAuth::new(cfg, http.clone())?,
             resolver: ClusterResolver::new(cfg, http),
@@ -340,7 +259,13 @@ mod tests {
 
     #[test]
     fn t01_authorize_url_has_state_nonce_scopes_and_the_exact_redirect() {
-        let o = OAuth::new(&cfg(), reqwest::Client::new()).unwrap();
+        let http = HttpClient::new(
+            Vendor::Twinfield,
+            Default::default(),
+            grootboek_core::runtime::http::HostPolicy::new(),
+        )
+        .unwrap();
+        let o = OAuth::new(&cfg(), http).unwrap();
         let a = o.authorize_url();
         assert!(
             a.url

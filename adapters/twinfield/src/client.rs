@@ -1,17 +1,23 @@
-//! The HTTP side: SOAP calls to the organisation's cluster with the access token from the broker,
-//! the office in the header, credits taken from the budget first (T05), a response size cap,
-//! faults mapped to core errors, and the authentication-fault recovery of T02.
+//! The HTTP side over the core [`CoreTransport`]: Twinfield's [`Protocol`] — the access token
+//! from the broker and the organisation's cluster (T02: resolved once, re-resolved after an
+//! authentication fault), 429s with a `Retry-After` scaled to the configured minute, SOAP faults
+//! mapped to core errors — and the SOAP, Finder, REST-status and download calls.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
+use async_trait::async_trait;
+use grootboek_core::runtime::http::{
+    retry_after, status_error, Answer, Call, HttpClient, Method, Protocol, Request,
+    Transport as CoreTransport,
+};
 use grootboek_core::runtime::{
-    parse_retry_after, retry, AccessToken, Budget, ConnectionId, Landed, TokenBroker,
-    TwinfieldBudget, TwinfieldOperation,
+    AccessToken, Budget, ConnectionId, TokenBroker, TwinfieldBudget, TwinfieldOperation,
 };
 use grootboek_core::{EntryId, Error, ErrorKind, Result, Vendor, VendorError, WriteOutcome};
 use serde::Deserialize;
+use url::Url;
 
 use crate::auth::CLUSTER_KEY;
 use crate::cluster::ClusterResolver;
@@ -40,16 +46,8 @@ pub struct TransportStats {
     pub rate_limited: u64,
     /// Cluster resolutions after an authentication fault (T02).
     pub cluster_resolutions: u64,
-}
-
-#[derive(Default)]
-struct Counters {
-    requests: AtomicU64,
-    reads: AtomicU64,
-    writes: AtomicU64,
-    credits: AtomicU64,
-    rate_limited: AtomicU64,
-    cluster_resolutions: AtomicU64,
+    /// Milliseconds spent waiting for budget.
+    pub budget_wait_ms: u64,
 }
 
 /// The REST-style status of a transaction (lags SOAP after a write: Q12).
@@ -65,74 +63,34 @@ pub struct RestStatus {
     pub open_value: Option<rust_decimal::Decimal>,
 }
 
-/// One connection's transport.
-pub struct Transport {
-    pub(crate) cfg: TwinfieldConfig,
-    http: reqwest::Client,
-    broker: Arc<dyn TokenBroker>,
-    conn: ConnectionId,
-    budget: Arc<dyn Budget>,
-    layout: TwinfieldBudget,
-    resolver: ClusterResolver,
-    cluster: RwLock<Option<String>>,
-    /// Held while the cluster is being resolved, so concurrent callers resolve it once (T02).
-    resolving: tokio::sync::Mutex<()>,
-    counters: Counters,
-}
-
 fn tf(kind: ErrorKind, msg: impl Into<String>, operation: &'static str) -> Error {
     Error::new(kind, msg.into())
         .with_vendor(Vendor::Twinfield)
         .with_operation(operation)
 }
 
-impl Transport {
-    pub(crate) fn new(
-        cfg: TwinfieldConfig,
-        http: reqwest::Client,
-        broker: Arc<dyn TokenBroker>,
-        conn: ConnectionId,
-        budget: Arc<dyn Budget>,
-    ) -> Self {
-        let layout = TwinfieldBudget::new(cfg.client_id.clone(), cfg.egress_ip.clone())
-            .certified(cfg.certified)
-            .with_minute(cfg.minute);
-        let resolver = ClusterResolver::new(&cfg, http.clone());
-        Self {
-            cfg,
-            http,
-            broker,
-            conn,
-            budget,
-            layout,
-            resolver,
-            cluster: RwLock::new(None),
-            resolving: tokio::sync::Mutex::new(()),
-            counters: Counters::default(),
-        }
-    }
+/// What a Twinfield request is authorised with: the access token and the organisation's cluster.
+pub(crate) struct Credential {
+    token: AccessToken,
+    cluster: String,
+}
 
-    /// The counters so far.
-    pub fn stats(&self) -> TransportStats {
-        let c = &self.counters;
-        TransportStats {
-            requests: c.requests.load(Ordering::Relaxed),
-            reads: c.reads.load(Ordering::Relaxed),
-            writes: c.writes.load(Ordering::Relaxed),
-            credits: c.credits.load(Ordering::Relaxed),
-            rate_limited: c.rate_limited.load(Ordering::Relaxed),
-            cluster_resolutions: c.cluster_resolutions.load(Ordering::Relaxed),
-        }
-    }
+/// Twinfield's side of the core transport.
+pub(crate) struct TwinfieldProtocol {
+    broker: Arc<dyn TokenBroker>,
+    conn: ConnectionId,
+    resolver: ClusterResolver,
+    cluster: RwLock<Option<String>>,
+    /// Held while the cluster is being resolved, so concurrent callers resolve it once (T02).
+    resolving: tokio::sync::Mutex<()>,
+    cluster_resolutions: AtomicU64,
+    /// T02 defence: re-resolve the cluster after an authentication fault.
+    reroute: bool,
+    /// Twinfield's minute as configured (a `Retry-After` is scaled by the same factor).
+    minute: Duration,
+}
 
-    pub(crate) fn broker(&self) -> &Arc<dyn TokenBroker> {
-        &self.broker
-    }
-
-    pub(crate) fn conn(&self) -> &ConnectionId {
-        &self.conn
-    }
-
+impl TwinfieldProtocol {
     fn cached_cluster(&self) -> Option<String> {
         self.cluster
             .read()
@@ -145,7 +103,7 @@ impl Transport {
     }
 
     /// The cluster for `token`: the cache, else the one stored with the tokens, else resolved.
-    pub async fn cluster_for(&self, token: &AccessToken) -> Result<String> {
+    async fn cluster_for(&self, token: &AccessToken) -> Result<String> {
         if let Some(c) = self.cached_cluster() {
             return Ok(c);
         }
@@ -157,6 +115,8 @@ impl Transport {
         }
         if let Some(pair) = self.broker.current(&self.conn).await? {
             if let Some(c) = pair.metadata.get(CLUSTER_KEY) {
+                // A cluster stored with the tokens is checked like a resolved one (R02).
+                self.resolver.check_cluster(c)?;
                 self.set_cluster(c.clone());
                 return Ok(c.clone());
             }
@@ -165,7 +125,7 @@ impl Transport {
     }
 
     /// Resolve the cluster of `token` and cache it (in process and with the tokens).
-    pub async fn resolve_and_store(&self, token: &AccessToken) -> Result<String> {
+    async fn resolve_and_store(&self, token: &AccessToken) -> Result<String> {
         let info = self.resolver.resolve(token.expose_secret()).await?;
         self.set_cluster(info.cluster_url.clone());
         if let Some(mut pair) = self.broker.current(&self.conn).await? {
@@ -182,138 +142,186 @@ impl Transport {
 
     fn scale(&self, d: Duration) -> Duration {
         // Retry-After is in Twinfield's seconds; our minute may be shorter (fast simulator clock).
-        let factor = self.cfg.minute.as_secs_f64() / 60.0;
+        let factor = self.minute.as_secs_f64() / 60.0;
         Duration::from_secs_f64((d.as_secs_f64() * factor).max(0.0))
     }
+}
 
-    /// Send one request with the budget, the token and the cluster; recover from an
-    /// authentication fault once (T02: re-resolve the cluster; and refresh a rejected token).
-    async fn attempt<T>(
-        &self,
-        op: TwinfieldOperation,
-        operation: &'static str,
-        build: &(dyn Fn(&reqwest::Client, &str, &str) -> reqwest::RequestBuilder + Send + Sync),
-        parse: &(dyn Fn(u16, &[u8]) -> Result<T> + Send + Sync),
-    ) -> Result<T> {
+#[async_trait]
+impl Protocol for TwinfieldProtocol {
+    type Credential = Credential;
+
+    fn vendor(&self) -> Vendor {
+        Vendor::Twinfield
+    }
+
+    async fn credential(&self, _http: &HttpClient) -> Result<Credential> {
         let token = self.broker.access_token(&self.conn).await?;
         let cluster = self.cluster_for(&token).await?;
-        let first = self
-            .send(op, operation, &token, &cluster, build, parse)
-            .await;
-        let err = match first {
-            Err(e) if e.kind() == &ErrorKind::Unauthenticated => e,
-            other => return other,
-        };
-        if self.cfg.defence("T02") {
-            self.counters
-                .cluster_resolutions
-                .fetch_add(1, Ordering::Relaxed);
-            let (token, cluster) = match self.resolver.resolve(token.expose_secret()).await {
-                Ok(info) if info.cluster_url != cluster => {
-                    tracing::info!(cluster = %info.cluster_url, "organisation answered from another cluster; re-routed (T02)");
-                    self.set_cluster(info.cluster_url.clone());
-                    let _ = self.resolve_and_store(&token).await;
-                    (token, info.cluster_url)
-                }
-                Ok(_) | Err(_) => {
-                    // Same cluster, or the token itself is no longer valid: refresh it, then
-                    // resolve the cluster of the new token.
-                    let fresh = self.broker.rejected(&self.conn, &token).await?;
-                    let cluster = self.resolve_and_store(&fresh).await?;
-                    (fresh, cluster)
-                }
+        Ok(Credential { token, cluster })
+    }
+
+    /// T02: an authentication fault may mean a stale cluster. Re-resolve it; if it is the same
+    /// cluster, the token itself was refused: refresh it and resolve the cluster of the new one.
+    /// Without the T02 defence only the token is renewed and the cached cluster trusted.
+    async fn recover(
+        &self,
+        _http: &HttpClient,
+        rejected: &Credential,
+        _error: &Error,
+    ) -> Result<Option<Credential>> {
+        let token = &rejected.token;
+        if !self.reroute {
+            let fresh = match self.broker.rejected(&self.conn, token).await {
+                Ok(t) if t.generation() != token.generation() => t,
+                _ => return Ok(None),
             };
-            self.send(op, operation, &token, &cluster, build, parse)
-                .await
-        } else {
-            // Without T02 only the token is renewed; the cached cluster is trusted.
-            let fresh = match self.broker.rejected(&self.conn, &token).await {
-                Ok(t) => t,
-                Err(_) => return Err(err),
-            };
-            if fresh.generation() == token.generation() {
-                return Err(err);
+            return Ok(Some(Credential {
+                token: fresh,
+                cluster: rejected.cluster.clone(),
+            }));
+        }
+        self.cluster_resolutions.fetch_add(1, Ordering::Relaxed);
+        match self.resolver.resolve(token.expose_secret()).await {
+            Ok(info) if info.cluster_url != rejected.cluster => {
+                tracing::info!(cluster = %info.cluster_url, "organisation answered from another cluster; re-routed (T02)");
+                self.set_cluster(info.cluster_url.clone());
+                let _ = self.resolve_and_store(token).await;
+                Ok(Some(Credential {
+                    token: token.clone(),
+                    cluster: info.cluster_url,
+                }))
             }
-            self.send(op, operation, &fresh, &cluster, build, parse)
-                .await
+            Ok(_) | Err(_) => {
+                let fresh = self.broker.rejected(&self.conn, token).await?;
+                let cluster = self.resolve_and_store(&fresh).await?;
+                Ok(Some(Credential {
+                    token: fresh,
+                    cluster,
+                }))
+            }
         }
     }
 
-    async fn send<T>(
-        &self,
-        op: TwinfieldOperation,
-        operation: &'static str,
-        token: &AccessToken,
-        cluster: &str,
-        build: &(dyn Fn(&reqwest::Client, &str, &str) -> reqwest::RequestBuilder + Send + Sync),
-        parse: &(dyn Fn(u16, &[u8]) -> Result<T> + Send + Sync),
-    ) -> Result<T> {
-        let charges = self.layout.charges(&self.cfg.organisation, op);
-        let permit = self.budget.acquire(&charges).await?;
-        let is_write = op == TwinfieldOperation::Write;
-        let c = &self.counters;
-        c.requests.fetch_add(1, Ordering::Relaxed);
-        if is_write {
-            c.writes.fetch_add(1, Ordering::Relaxed);
-        } else {
-            c.reads.fetch_add(1, Ordering::Relaxed);
+    /// 2xx is a success (a `result="0"` inside is the caller's to read); 429 is Twinfield's rate
+    /// limiter, which answers before processing (T05) with a `Retry-After`; a SOAP fault maps by
+    /// its code; anything else by the common status mapping. A write that failed is never
+    /// repeated by the transport unless Twinfield refused it unprocessed (429).
+    fn classify(&self, call: &Call, answer: &Answer) -> Result<()> {
+        if answer.is_success() {
+            return Ok(());
         }
-        c.credits
-            .fetch_add(u64::from(op.credits()), Ordering::Relaxed);
-        let req = build(&self.http, cluster, token.expose_secret()).timeout(self.cfg.timeout);
-        let resp = req.send().await;
-        let resp = match resp {
-            Ok(r) => r,
-            Err(e) => {
-                let sent = !(e.is_connect() || e.is_builder());
-                let outcome = if is_write && sent {
-                    WriteOutcome::Uncertain
-                } else {
-                    WriteOutcome::NotApplied
-                };
-                return Err(tf(
-                    ErrorKind::Unavailable,
-                    format!("request failed: {}", e.without_url()),
-                    operation,
-                )
-                .with_outcome(outcome));
-            }
-        };
-        let status = resp.status().as_u16();
-        if status == 429 {
-            c.rate_limited.fetch_add(1, Ordering::Relaxed);
-            let after = resp
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| parse_retry_after(v, SystemTime::now()))
-                .unwrap_or(Duration::from_secs(1));
-            let after = self.scale(after);
-            self.budget.pause_charges(&charges, after).await?;
-            drop(permit);
-            return Err(tf(
+        let e = if answer.status == 429 {
+            let after = self.scale(retry_after(answer).unwrap_or(Duration::from_secs(1)));
+            tf(
                 ErrorKind::RateLimited {
                     retry_after: Some(after),
                 },
                 "Twinfield answered 429 Too Many Requests (not processed)",
-                operation,
+                call.operation,
             )
+            .with_outcome(WriteOutcome::NotApplied)
             .with_vendor_error(VendorError {
                 code: Some("429".into()),
                 ..Default::default()
-            }));
+            })
+        } else {
+            match process_xml_reply(&answer.body) {
+                Ok(Reply::Fault(f)) => fault_error(answer.status, &f, call.operation),
+                _ => status_error(Vendor::Twinfield, call, answer, VendorError::default()),
+            }
+        };
+        if call.write && !matches!(e.kind(), ErrorKind::RateLimited { .. }) {
+            return Err(e.with_retryable(false));
         }
-        let body = read_capped(resp, self.cfg.max_response_bytes, operation)
-            .await
-            .map_err(|e| {
-                if is_write && e.kind() == &ErrorKind::Unavailable {
-                    e.with_outcome(WriteOutcome::Uncertain)
-                } else {
-                    e
-                }
-            });
-        drop(permit);
-        parse(status, &body?)
+        Err(e)
+    }
+}
+
+/// One connection's transport.
+pub struct Transport {
+    pub(crate) cfg: TwinfieldConfig,
+    core: CoreTransport<TwinfieldProtocol>,
+    layout: TwinfieldBudget,
+}
+
+impl Transport {
+    pub(crate) fn new(
+        cfg: TwinfieldConfig,
+        http: HttpClient,
+        broker: Arc<dyn TokenBroker>,
+        conn: ConnectionId,
+        budget: Arc<dyn Budget>,
+    ) -> Self {
+        let layout = TwinfieldBudget::new(cfg.client_id.clone(), cfg.egress_ip.clone())
+            .certified(cfg.certified)
+            .with_minute(cfg.minute);
+        let protocol = TwinfieldProtocol {
+            broker,
+            conn,
+            resolver: ClusterResolver::new(&cfg, http.clone()),
+            cluster: RwLock::new(None),
+            resolving: tokio::sync::Mutex::new(()),
+            cluster_resolutions: AtomicU64::new(0),
+            reroute: cfg.runtime.defence("T02"),
+            minute: cfg.minute,
+        };
+        let factor = cfg.minute.as_secs_f64() / 60.0;
+        let retry = cfg
+            .runtime
+            .retry
+            .with_max_retry_after(Duration::from_secs_f64(120.0 * factor));
+        Self {
+            core: CoreTransport::new(http, protocol, budget, retry),
+            layout,
+            cfg,
+        }
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> TransportStats {
+        let s = self.core.stats().snapshot();
+        TransportStats {
+            requests: s.requests,
+            reads: s.reads,
+            writes: s.writes,
+            credits: s.credits,
+            rate_limited: s.rate_limited,
+            cluster_resolutions: self
+                .core
+                .protocol()
+                .cluster_resolutions
+                .load(Ordering::Relaxed),
+            budget_wait_ms: s.budget_wait_ms,
+        }
+    }
+
+    pub(crate) fn broker(&self) -> &Arc<dyn TokenBroker> {
+        &self.core.protocol().broker
+    }
+
+    pub(crate) fn conn(&self) -> &ConnectionId {
+        &self.core.protocol().conn
+    }
+
+    /// Resolve the cluster of `token` and cache it (in process and with the tokens).
+    pub async fn resolve_and_store(&self, token: &AccessToken) -> Result<String> {
+        self.core.protocol().resolve_and_store(token).await
+    }
+
+    fn call(&self, op: TwinfieldOperation, operation: &'static str) -> Call {
+        Call {
+            operation,
+            write: op == TwinfieldOperation::Write,
+            charges: self.layout.charges(&self.cfg.organisation, op),
+        }
+    }
+
+    fn soap(cluster: &str, service: &str, action: &str, envelope: String) -> Result<Request> {
+        let url = Url::parse(&format!("{cluster}/webservices/{service}"))
+            .map_err(|e| Error::config(format!("the cluster URL is not a URL: {e}")))?;
+        Request::with_body(Method::POST, url, "text/xml; charset=utf-8", envelope)
+            .header("soapaction", &format!("\"{action}\""))
     }
 
     /// A ProcessXml call; `office` goes into `CompanyCode` (only `list offices` goes without).
@@ -326,26 +334,21 @@ impl Transport {
         op: TwinfieldOperation,
         operation: &'static str,
     ) -> Result<String> {
-        let office = office.map(str::to_string);
-        let payload = payload.to_string();
-        let build = move |http: &reqwest::Client, cluster: &str, token: &str| {
+        let build = |c: &Credential| {
             let env = process_xml_envelope(
                 Header {
-                    access_token: token,
-                    company_code: office.as_deref(),
+                    access_token: c.token.expose_secret(),
+                    company_code: office,
                 },
-                &payload,
+                payload,
             );
-            http.post(format!("{cluster}/webservices/processxml.asmx"))
-                .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=utf-8")
-                .header("SOAPAction", format!("\"{PROCESS_XML_ACTION}\""))
-                .body(env)
+            Self::soap(&c.cluster, "processxml.asmx", PROCESS_XML_ACTION, env)
         };
-        let parse = move |status: u16, body: &[u8]| match process_xml_reply(body)? {
+        let answer = self.core.send(&self.call(op, operation), &build).await?;
+        match process_xml_reply(&answer.body)? {
             Reply::Ok(doc) => Ok(doc),
-            Reply::Fault(f) => Err(fault_error(status, &f, operation)),
-        };
-        self.with_retry(op, operation, &build, &parse).await
+            Reply::Fault(f) => Err(fault_error(answer.status, &f, operation)),
+        }
     }
 
     /// A Finder search in `office`.
@@ -355,40 +358,19 @@ impl Transport {
         q: &FinderQuery<'_>,
         operation: &'static str,
     ) -> Result<FinderPage> {
-        let office = office.to_string();
-        let kind = q.kind.to_string();
-        let pattern = q.pattern.to_string();
-        let (field, first_row, max_rows) = (q.field, q.first_row, q.max_rows);
-        let options: Vec<(String, String)> = q
-            .options
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let build = move |http: &reqwest::Client, cluster: &str, token: &str| {
-            let q = FinderQuery {
-                kind: &kind,
-                pattern: &pattern,
-                field,
-                first_row,
-                max_rows,
-                options: options
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str()))
-                    .collect(),
-            };
+        let build = |c: &Credential| {
             let env = finder_envelope(
                 Header {
-                    access_token: token,
-                    company_code: Some(&office),
+                    access_token: c.token.expose_secret(),
+                    company_code: Some(office),
                 },
-                &q,
+                q,
             );
-            http.post(format!("{cluster}/webservices/finder.asmx"))
-                .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=utf-8")
-                .header("SOAPAction", format!("\"{SEARCH_ACTION}\""))
-                .body(env)
+            Self::soap(&c.cluster, "finder.asmx", SEARCH_ACTION, env)
         };
-        let parse = move |status: u16, body: &[u8]| match finder_reply(body)? {
+        let call = self.call(TwinfieldOperation::Read, operation);
+        let answer = self.core.send(&call, &build).await?;
+        match finder_reply(&answer.body)? {
             Reply::Ok(page) => {
                 if let Some(m) = page.messages.iter().find(|m| m.kind == "Error") {
                     let kind = if m.code == "NoAccessToOffice" {
@@ -409,10 +391,8 @@ impl Transport {
                 }
                 Ok(page)
             }
-            Reply::Fault(f) => Err(fault_error(status, &f, operation)),
-        };
-        self.with_retry(TwinfieldOperation::Read, operation, &build, &parse)
-            .await
+            Reply::Fault(f) => Err(fault_error(answer.status, &f, operation)),
+        }
     }
 
     /// The REST-style status read of a transaction (Q12: lags SOAP for ~30 s after a write).
@@ -423,157 +403,39 @@ impl Transport {
             urlencode(&id.journal),
             urlencode(&id.key)
         );
-        let build = move |http: &reqwest::Client, cluster: &str, token: &str| {
-            http.get(format!("{cluster}{path}")).bearer_auth(token)
+        let build = |c: &Credential| {
+            let url = Url::parse(&format!("{}{path}", c.cluster))
+                .map_err(|e| Error::config(format!("the cluster URL is not a URL: {e}")))?;
+            Request::get(url).bearer(c.token.expose_secret())
         };
-        let parse = |status: u16, body: &[u8]| {
-            let op = "transaction_status";
-            match status {
-                200 => serde_json::from_slice::<RestStatus>(body)
-                    .map_err(|e| tf(ErrorKind::Protocol, format!("status read: {e}"), op)),
-                401 => Err(tf(
-                    ErrorKind::Unauthenticated,
-                    "status read: token refused",
-                    op,
-                )),
-                403 => Err(tf(
-                    ErrorKind::PermissionDenied,
-                    "status read: no access to the office",
-                    op,
-                )),
-                404 => Err(tf(
-                    ErrorKind::NotFound,
-                    "status read: transaction not found",
-                    op,
-                )),
-                s => Err(tf(
-                    ErrorKind::Unavailable,
-                    format!("status read answered {s}"),
-                    op,
-                )),
-            }
-        };
-        self.with_retry(
-            TwinfieldOperation::Read,
-            "transaction_status",
-            &build,
-            &parse,
-        )
-        .await
+        let call = self.call(TwinfieldOperation::Read, "transaction_status");
+        let answer = self.core.send(&call, &build).await?;
+        serde_json::from_slice::<RestStatus>(&answer.body).map_err(|e| {
+            tf(
+                ErrorKind::Protocol,
+                format!("status read: {e}"),
+                "transaction_status",
+            )
+        })
     }
 
-    /// Download a document (an invoice PDF) by absolute URL; costs a read.
+    /// Download a document (an invoice PDF) by absolute URL; costs a read. The URL must be on a
+    /// host this connection may reach (R02); no token is sent with it.
     pub async fn download(&self, url: &str, operation: &'static str) -> Result<Vec<u8>> {
-        let charges = self
-            .layout
-            .charges(&self.cfg.organisation, TwinfieldOperation::Read);
-        let permit = self.budget.acquire(&charges).await?;
-        self.counters.requests.fetch_add(1, Ordering::Relaxed);
-        self.counters.reads.fetch_add(1, Ordering::Relaxed);
-        self.counters.credits.fetch_add(1, Ordering::Relaxed);
-        let resp = self
-            .http
-            .get(url)
-            .timeout(self.cfg.timeout)
-            .send()
-            .await
-            .map_err(|e| {
-                tf(
-                    ErrorKind::Unavailable,
-                    format!("download failed: {}", e.without_url()),
-                    operation,
-                )
-            })?;
-        let status = resp.status().as_u16();
-        let body = read_capped(resp, self.cfg.max_response_bytes, operation).await?;
-        drop(permit);
-        match status {
-            200 => Ok(body),
-            403 | 410 => Err(tf(
-                ErrorKind::NotFound,
-                "the document link has expired",
-                operation,
-            )),
-            404 => Err(tf(
-                ErrorKind::NotFound,
-                "the document does not exist",
-                operation,
-            )),
-            429 => Err(tf(
-                ErrorKind::RateLimited { retry_after: None },
-                "429 on download",
-                operation,
-            )),
-            s => Err(tf(
-                ErrorKind::Unavailable,
-                format!("download answered {s}"),
-                operation,
-            )),
+        let url = Url::parse(url)
+            .map_err(|e| tf(ErrorKind::Protocol, format!("the document link is not a URL: {e}"), operation))?;
+        let build = |_: &Credential| Ok(Request::get(url.clone()));
+        let call = self.call(TwinfieldOperation::Read, operation);
+        match self.core.send(&call, &build).await {
+            Ok(answer) => Ok(answer.body.to_vec()),
+            Err(e) if matches!(e.vendor_error().and_then(|v| v.code.as_deref()), Some("403" | "410")) => {
+                Err(tf(ErrorKind::NotFound, "the document link has expired", operation))
+            }
+            Err(e) => Err(e),
         }
-    }
-
-    async fn with_retry<T>(
-        &self,
-        op: TwinfieldOperation,
-        operation: &'static str,
-        build: &(dyn Fn(&reqwest::Client, &str, &str) -> reqwest::RequestBuilder + Send + Sync),
-        parse: &(dyn Fn(u16, &[u8]) -> Result<T> + Send + Sync),
-    ) -> Result<T> {
-        let is_write = op == TwinfieldOperation::Write;
-        let policy = self
-            .cfg
-            .retry
-            .with_max_retry_after(self.scale(Duration::from_secs(120)));
-        retry(
-            &policy,
-            || async {
-                match self.attempt(op, operation, build, parse).await {
-                    // A write is retried only when Twinfield refused it unprocessed (429);
-                    // anything else goes back to the caller (batch splitting, uncertainty).
-                    Err(e) if is_write && !matches!(e.kind(), ErrorKind::RateLimited { .. }) => {
-                        Err(e.with_retryable(false))
-                    }
-                    other => other,
-                }
-            },
-            || async { Ok(Landed::No) },
-        )
-        .await
     }
 }
 
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-async fn read_capped(
-    mut resp: reqwest::Response,
-    cap: usize,
-    operation: &'static str,
-) -> Result<Vec<u8>> {
-    if resp.content_length().is_some_and(|n| n > cap as u64) {
-        return Err(tf(
-            ErrorKind::Protocol,
-            format!("the response is larger than the {cap}-byte cap; refused before parsing"),
-            operation,
-        ));
-    }
-    let mut buf = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| {
-        tf(
-            ErrorKind::Unavailable,
-            format!("reading the response failed: {}", e.without_url()),
-            operation,
-        )
-    })? {
-        if buf.len() + chunk.len() > cap {
-            return Err(tf(
-                ErrorKind::Protocol,
-                format!("the response is larger than the {cap}-byte cap; refused before parsing"),
-                operation,
-            ));
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(buf)
 }

@@ -3,8 +3,10 @@
 //! cached per organisation with the tokens (the broker pair's metadata) and resolved again when a
 //! cluster answers with an authentication fault.
 
+use grootboek_core::runtime::http::{checked_url, HttpClient, Request};
 use grootboek_core::{Error, ErrorKind, Result, Vendor, VendorError};
 use serde::Deserialize;
+use url::Url;
 
 use crate::auth::CONNECT_PATH;
 use crate::config::TwinfieldConfig;
@@ -30,52 +32,50 @@ struct Claims {
     organisation_id: Option<String>,
 }
 
-/// Calls `accesstokenvalidation`.
+/// Calls `accesstokenvalidation`, and checks the cluster it names (R02).
 #[derive(Debug, Clone)]
 pub struct ClusterResolver {
-    http: reqwest::Client,
-    url: String,
+    http: HttpClient,
+    url: Url,
 }
 
 impl ClusterResolver {
-    /// A resolver against the configuration's login host.
-    pub fn new(cfg: &TwinfieldConfig, http: reqwest::Client) -> Self {
+    /// A resolver against the configuration's login host, sending through `http`.
+    pub fn new(cfg: &TwinfieldConfig, http: HttpClient) -> Self {
         let base = cfg.login_url.trim_end_matches('/');
-        Self {
-            http,
-            url: format!("{base}{CONNECT_PATH}/accesstokenvalidation"),
-        }
+        let url = Url::parse(&format!("{base}{CONNECT_PATH}/accesstokenvalidation"))
+            .unwrap_or_else(|_| Url::parse("https://login.twinfield.com").expect("a valid URL"));
+        Self { http, url }
+    }
+
+    /// Refuse a cluster URL that is not `https` on a host the configuration allows
+    /// (`cluster_hosts`: the vendor's domain by default, loopback for the simulators): a login
+    /// service naming another host, or plain HTTP, would receive every token (R02).
+    pub fn check_cluster(&self, cluster: &str) -> Result<()> {
+        let url = checked_url("the cluster named by twf.clusterUrl", cluster)
+            .map_err(|e| e.with_vendor(Vendor::Twinfield))?;
+        self.http
+            .policy()
+            .check(&url)
+            .map_err(|e| e.with_vendor(Vendor::Twinfield))
     }
 
     /// Resolve the cluster of `access_token`. An invalid token is `Unauthenticated`; a token
-    /// without the claim (the `twf.organisation` scope was not granted) is `Config`.
+    /// without the claim (the `twf.organisation` scope was not granted) is `Config`; a cluster
+    /// on a host the configuration does not allow is `Config` (R02).
     pub async fn resolve(&self, access_token: &str) -> Result<ClusterInfo> {
         let op = "resolve_cluster";
-        let resp = self
+        let mut url = self.url.clone();
+        url.query_pairs_mut().append_pair("token", access_token);
+        // The URL carries the token: the HTTP client logs and reports the path only.
+        let answer = self
             .http
-            .get(&self.url)
-            .query(&[("token", access_token)])
-            .send()
+            .execute(Request::get(url), false)
             .await
-            // `without_url`: the URL carries the token.
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Unavailable,
-                    format!("accesstokenvalidation unreachable: {}", e.without_url()),
-                )
-                .with_vendor(Vendor::Twinfield)
-                .with_operation(op)
-            })?;
-        let status = resp.status();
-        let body = resp.bytes().await.map_err(|e| {
-            Error::new(
-                ErrorKind::Unavailable,
-                format!("accesstokenvalidation: {}", e.without_url()),
-            )
-            .with_vendor(Vendor::Twinfield)
-            .with_operation(op)
-        })?;
-        if status.as_u16() == 400 || status.as_u16() == 401 {
+            .map_err(|e| e.with_operation(op))?;
+        let status = answer.status;
+        let body = &answer.body;
+        if status == 400 || status == 401 {
             return Err(Error::new(
                 ErrorKind::Unauthenticated,
                 "the access token is not valid (accesstokenvalidation)",
@@ -83,14 +83,14 @@ impl ClusterResolver {
             .with_vendor(Vendor::Twinfield)
             .with_operation(op)
             .with_vendor_error(VendorError {
-                code: Some(status.as_u16().to_string()),
+                code: Some(status.to_string()),
                 message: Some(
-                    String::from_utf8_lossy(body.get(..200).unwrap_or(&body)).into_owned(),
+                    String::from_utf8_lossy(body.get(..200).unwrap_or(body)).into_owned(),
                 ),
                 ..Default::default()
             }));
         }
-        if !status.is_success() {
+        if !answer.is_success() {
             return Err(Error::new(
                 ErrorKind::Unavailable,
                 format!("accesstokenvalidation answered {status}"),
@@ -98,7 +98,7 @@ impl ClusterResolver {
             .with_vendor(Vendor::Twinfield)
             .with_operation(op));
         }
-        let claims: Claims = serde_json::from_slice(&body).map_err(|e| {
+        let claims: Claims = serde_json::from_slice(body).map_err(|e| {
             Error::protocol(format!("accesstokenvalidation answered no claims: {e}"))
                 .with_vendor(Vendor::Twinfield)
                 .with_operation(op)
@@ -113,8 +113,11 @@ impl ClusterResolver {
                 .with_vendor(Vendor::Twinfield)
                 .with_operation(op)
             })?;
+        let cluster_url = cluster_url.trim().trim_end_matches('/').to_string();
+        self.check_cluster(&cluster_url)
+            .map_err(|e| e.with_operation(op))?;
         Ok(ClusterInfo {
-            cluster_url: cluster_url.trim().trim_end_matches('/').to_string(),
+            cluster_url,
             organisation_code: claims.organisation_code,
             organisation_id: claims.organisation_id,
         })

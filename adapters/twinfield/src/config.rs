@@ -4,11 +4,11 @@
 //! Secrets (client secret, refresh token) are [`SecretString`]s; `Debug` redacts them.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
-use grootboek_core::runtime::{Budget, Clock, RetryPolicy, SystemClock, TokenBroker};
-use grootboek_core::{CountryCode, Currency, Defences, Error, QuirkId, Result};
+use grootboek_core::runtime::http::checked_url;
+use grootboek_core::runtime::{ConnectionRuntime, EnvReader, RuntimeConfig};
+use grootboek_core::{CountryCode, Currency, Error, Result, Vendor};
 use secrecy::SecretString;
 
 use crate::mapping::transaction::Destiny;
@@ -50,25 +50,15 @@ pub struct TwinfieldConfig {
     /// A refresh token to start from (from a previous consent); without it, complete the OAuth
     /// flow with [`crate::TwinfieldLedger::exchange_code`].
     pub refresh_token: Option<SecretString>,
-    /// The token broker; `None` builds an in-memory one at connect.
-    pub token_broker: Option<Arc<dyn TokenBroker>>,
-    /// The budget shared with other connections/processes; `None` builds an in-memory one.
-    pub budget: Option<Arc<dyn Budget>>,
+    /// The hosts a cluster named by `twf.clusterUrl` may be on: each a domain whose subdomains
+    /// are allowed over https (default `twinfield.com`), or a loopback name for the simulators.
+    /// A cluster elsewhere, or over plain HTTP, is refused: it would receive every token (R02).
+    pub cluster_hosts: Vec<String>,
     /// The egress IP the per-IP credit bucket is named after.
     pub egress_ip: String,
     /// The length of Twinfield's credit minute; shorter only against a simulator whose clock runs
     /// fast (a `Retry-After` is scaled by the same factor).
     pub minute: Duration,
-    /// Retry policy for temporary failures.
-    pub retry: RetryPolicy,
-    /// Read back and verify every write (on by default).
-    pub verify: bool,
-    /// Quirk defences (all on by default).
-    pub defences: Defences,
-    /// Per-request timeout.
-    pub timeout: Duration,
-    /// Largest response body accepted before parsing (default 32 MiB).
-    pub max_response_bytes: usize,
     /// Most transactions per `<transactions>` request (default 25, Twinfield's limit, T06). A
     /// larger value is allowed; a batch Twinfield refuses as oversize is split and retried.
     pub batch_size: usize,
@@ -84,9 +74,15 @@ pub struct TwinfieldConfig {
     pub office_currency: Currency,
     /// How long writes are read back through ProcessXml (Q12; default 60 s).
     pub read_your_writes: Duration,
-    /// The wall clock for token expiry, the Q12 window and VAT dates (default the system clock;
-    /// a simulator's clock in tests).
-    pub clock: Arc<dyn Clock>,
+    /// Tokens, budget, retry, timeouts, size cap (default 32 MiB), verification, the clock (of
+    /// token expiry, the Q12 window and VAT dates) and defences: the part every vendor shares.
+    pub runtime: ConnectionRuntime,
+}
+
+impl RuntimeConfig for TwinfieldConfig {
+    fn runtime_mut(&mut self) -> &mut ConnectionRuntime {
+        &mut self.runtime
+    }
 }
 
 impl TwinfieldConfig {
@@ -106,15 +102,9 @@ impl TwinfieldConfig {
             certified: false,
             organisation: organisation.into(),
             refresh_token: None,
-            token_broker: None,
-            budget: None,
+            cluster_hosts: vec!["twinfield.com".to_string()],
             egress_ip: "default".to_string(),
             minute: Duration::from_secs(60),
-            retry: RetryPolicy::default(),
-            verify: true,
-            defences: Defences::all(),
-            timeout: Duration::from_secs(60),
-            max_response_bytes: 32 * 1024 * 1024,
             batch_size: 25,
             max_lines: 500,
             destiny: Destiny::Temporary,
@@ -122,13 +112,13 @@ impl TwinfieldConfig {
             office_country: CountryCode::NL,
             office_currency: Currency::EUR,
             read_your_writes: Duration::from_secs(60),
-            clock: Arc::new(SystemClock),
+            runtime: ConnectionRuntime::with_max_response_bytes(32 * 1024 * 1024),
         }
     }
 
-    /// Set the clock (a simulator's clock in tests).
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+    /// Set the hosts a cluster may be on (see [`TwinfieldConfig::cluster_hosts`]).
+    pub fn with_cluster_hosts<I: IntoIterator<Item = S>, S: Into<String>>(mut self, hosts: I) -> Self {
+        self.cluster_hosts = hosts.into_iter().map(Into::into).collect();
         self
     }
 
@@ -152,16 +142,6 @@ impl TwinfieldConfig {
         self.refresh_token = Some(SecretString::from(token.into()));
         self
     }
-    /// Use a shared token broker (e.g. Redis).
-    pub fn with_token_broker(mut self, broker: Arc<dyn TokenBroker>) -> Self {
-        self.token_broker = Some(broker);
-        self
-    }
-    /// Use a shared budget (e.g. Redis).
-    pub fn with_budget(mut self, budget: Arc<dyn Budget>) -> Self {
-        self.budget = Some(budget);
-        self
-    }
     /// Set the egress IP of the per-IP bucket.
     pub fn with_egress_ip(mut self, ip: impl Into<String>) -> Self {
         self.egress_ip = ip.into();
@@ -170,31 +150,6 @@ impl TwinfieldConfig {
     /// Set the length of the credit minute (tests against a fast simulator clock).
     pub fn with_minute(mut self, minute: Duration) -> Self {
         self.minute = minute.max(Duration::from_millis(1));
-        self
-    }
-    /// Set the retry policy.
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-    /// Turn read-back verification on or off.
-    pub fn with_verify(mut self, verify: bool) -> Self {
-        self.verify = verify;
-        self
-    }
-    /// Set the quirk defences.
-    pub fn with_defences(mut self, defences: Defences) -> Self {
-        self.defences = defences;
-        self
-    }
-    /// Set the request timeout.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-    /// Set the response size cap.
-    pub fn with_max_response_bytes(mut self, max: usize) -> Self {
-        self.max_response_bytes = max;
         self
     }
     /// Set the batch size (at least 1, at most 1000).
@@ -220,10 +175,12 @@ impl TwinfieldConfig {
 
     /// Whether the defence for quirk `id` is on.
     pub fn defence(&self, id: &str) -> bool {
-        self.defences.is_on(id)
+        self.runtime.defence(id)
     }
 
-    /// Read the configuration from `GROOTBOEK_TWINFIELD_*` variables:
+    /// Read the configuration from `GROOTBOEK_TWINFIELD_*` variables (and the common ones of
+    /// [`grootboek_core::runtime::connection`]: tokens, budget, retry, timeouts, size cap,
+    /// verification):
     ///
     /// | variable | field | default |
     /// |---|---|---|
@@ -231,17 +188,13 @@ impl TwinfieldConfig {
     /// | `GROOTBOEK_TWINFIELD_CLIENT_SECRET` | `client_secret` | required |
     /// | `GROOTBOEK_TWINFIELD_REDIRECT_URI` | `redirect_uri` | required |
     /// | `GROOTBOEK_TWINFIELD_ORGANISATION` | `organisation` | required |
-    /// | `GROOTBOEK_TWINFIELD_LOGIN_URL` | `login_url` | `https://login.twinfield.com` |
+    /// | `GROOTBOEK_TWINFIELD_LOGIN_URL` | `login_url` (https, or http on loopback) | `https://login.twinfield.com` |
+    /// | `GROOTBOEK_TWINFIELD_CLUSTER_HOSTS` | `cluster_hosts` (comma separated) | `twinfield.com` |
     /// | `GROOTBOEK_TWINFIELD_SCOPES` | `scopes` (space separated) | the five of T01 |
     /// | `GROOTBOEK_TWINFIELD_CERTIFIED` | `certified` | `false` |
     /// | `GROOTBOEK_TWINFIELD_REFRESH_TOKEN` | `refresh_token` | none |
     /// | `GROOTBOEK_TWINFIELD_EGRESS_IP` | `egress_ip` | `default` |
     /// | `GROOTBOEK_TWINFIELD_MINUTE_MS` | `minute` | `60000` |
-    /// | `GROOTBOEK_TWINFIELD_RETRY_MAX_ATTEMPTS` | `retry.max_attempts` | `4` |
-    /// | `GROOTBOEK_TWINFIELD_VERIFY` | `verify` | `true` |
-    /// | `GROOTBOEK_TWINFIELD_WITHOUT_DEFENCES` | `defences` (comma-separated IDs) | none |
-    /// | `GROOTBOEK_TWINFIELD_TIMEOUT_SECS` | `timeout` | `60` |
-    /// | `GROOTBOEK_TWINFIELD_MAX_RESPONSE_BYTES` | `max_response_bytes` | `33554432` |
     /// | `GROOTBOEK_TWINFIELD_BATCH_SIZE` | `batch_size` | `25` |
     /// | `GROOTBOEK_TWINFIELD_DESTINY` | `destiny` (`temporary`/`final`) | `temporary` |
     /// | `GROOTBOEK_TWINFIELD_RECEIVABLES_ACCOUNT` | `receivables_account` | `1300` |
@@ -252,76 +205,48 @@ impl TwinfieldConfig {
 
     /// [`TwinfieldConfig::from_env`] over any lookup (for tests).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let var = |name: &str| get(&format!("{ENV_PREFIX}{name}")).filter(|v| !v.trim().is_empty());
-        let required = |name: &str| {
-            var(name).ok_or_else(|| Error::config(format!("{ENV_PREFIX}{name} is not set")))
-        };
-        let parse_bool = |name: &str, v: String| match v.trim().to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" | "on" => Ok(true),
-            "0" | "false" | "no" | "off" => Ok(false),
-            _ => Err(Error::config(format!(
-                "{ENV_PREFIX}{name}: `{v}` is not a boolean"
-            ))),
-        };
-        let parse_num = |name: &str, v: String| {
-            v.trim()
-                .parse::<u64>()
-                .map_err(|_| Error::config(format!("{ENV_PREFIX}{name}: `{v}` is not a number")))
-        };
+        let env = EnvReader::new(Vendor::Twinfield, &get);
+        let var = |name: &str| env.vendor_var(name);
         let mut c = Self::new(
-            required("CLIENT_ID")?,
-            required("CLIENT_SECRET")?,
-            get(&format!("{ENV_PREFIX}REDIRECT_URI"))
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| Error::config(format!("{ENV_PREFIX}REDIRECT_URI is not set")))?,
-            required("ORGANISATION")?,
+            env.required("CLIENT_ID")?,
+            env.required("CLIENT_SECRET")?,
+            env.required("REDIRECT_URI")?,
+            env.required("ORGANISATION")?,
         );
         if let Some(v) = var("LOGIN_URL") {
-            c.login_url = v.trim().to_string();
+            c.login_url = checked_url(&env.name("LOGIN_URL"), &v)?
+                .as_str()
+                .trim_end_matches('/')
+                .to_string();
+        }
+        if let Some(v) = var("CLUSTER_HOSTS") {
+            c.cluster_hosts = v
+                .split(',')
+                .map(str::trim)
+                .filter(|h| !h.is_empty())
+                .map(str::to_string)
+                .collect();
         }
         if let Some(v) = var("SCOPES") {
             c.scopes = v.split_whitespace().map(str::to_string).collect();
         }
-        if let Some(v) = var("CERTIFIED") {
-            c.certified = parse_bool("CERTIFIED", v)?;
+        if let Some(v) = env.boolean("CERTIFIED")? {
+            c.certified = v;
         }
         if let Some(v) = var("REFRESH_TOKEN") {
-            c.refresh_token = Some(SecretString::from(v.trim().to_string()));
+            c.refresh_token = Some(SecretString::from(v));
         }
         if let Some(v) = var("EGRESS_IP") {
-            c.egress_ip = v.trim().to_string();
+            c.egress_ip = v;
         }
-        if let Some(v) = var("MINUTE_MS") {
-            c.minute = Duration::from_millis(parse_num("MINUTE_MS", v)?.max(1));
+        if let Some(v) = env.number("MINUTE_MS")? {
+            c.minute = Duration::from_millis(v.max(1));
         }
-        if let Some(v) = var("RETRY_MAX_ATTEMPTS") {
-            c.retry = c
-                .retry
-                .with_max_attempts(parse_num("RETRY_MAX_ATTEMPTS", v)? as usize);
-        }
-        if let Some(v) = var("VERIFY") {
-            c.verify = parse_bool("VERIFY", v)?;
-        }
-        if let Some(v) = var("WITHOUT_DEFENCES") {
-            let ids = v
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::parse::<QuirkId>)
-                .collect::<Result<Vec<_>>>()?;
-            c.defences = Defences::without(ids);
-        }
-        if let Some(v) = var("TIMEOUT_SECS") {
-            c.timeout = Duration::from_secs(parse_num("TIMEOUT_SECS", v)?);
-        }
-        if let Some(v) = var("MAX_RESPONSE_BYTES") {
-            c.max_response_bytes = parse_num("MAX_RESPONSE_BYTES", v)? as usize;
-        }
-        if let Some(v) = var("BATCH_SIZE") {
-            c = c.with_batch_size(parse_num("BATCH_SIZE", v)? as usize);
+        if let Some(v) = env.number("BATCH_SIZE")? {
+            c = c.with_batch_size(v as usize);
         }
         if let Some(v) = var("DESTINY") {
-            c.destiny = match v.trim() {
+            c.destiny = match v.as_str() {
                 "temporary" => Destiny::Temporary,
                 "final" => Destiny::Final,
                 other => {
@@ -332,11 +257,12 @@ impl TwinfieldConfig {
             };
         }
         if let Some(v) = var("RECEIVABLES_ACCOUNT") {
-            c.receivables_account = v.trim().to_string();
+            c.receivables_account = v;
         }
         if let Some(v) = var("OFFICE_COUNTRY") {
             c.office_country = v.parse()?;
         }
+        c.runtime = c.runtime.read_env(&env)?;
         Ok(c)
     }
 }
@@ -355,15 +281,9 @@ impl fmt::Debug for TwinfieldConfig {
                 "refresh_token",
                 &self.refresh_token.as_ref().map(|_| "[REDACTED]"),
             )
-            .field("token_broker", &self.token_broker.is_some())
-            .field("budget", &self.budget.is_some())
+            .field("cluster_hosts", &self.cluster_hosts)
             .field("egress_ip", &self.egress_ip)
             .field("minute", &self.minute)
-            .field("retry", &self.retry)
-            .field("verify", &self.verify)
-            .field("defences", &self.defences)
-            .field("timeout", &self.timeout)
-            .field("max_response_bytes", &self.max_response_bytes)
             .field("batch_size", &self.batch_size)
             .field("max_lines", &self.max_lines)
             .field("destiny", &self.destiny)
@@ -371,7 +291,7 @@ impl fmt::Debug for TwinfieldConfig {
             .field("office_country", &self.office_country)
             .field("office_currency", &self.office_currency)
             .field("read_your_writes", &self.read_your_writes)
-            .field("clock", &self.clock)
+            .field("runtime", &self.runtime)
             .finish()
     }
 }
@@ -408,7 +328,6 @@ mod tests {
             ("REDIRECT_URI", "https://app.example/cb"),
             ("ORGANISATION", "ORG"),
             ("CERTIFIED", "true"),
-            ("WITHOUT_DEFENCES", "q03, T02"),
             ("MINUTE_MS", "1000"),
             ("DESTINY", "final"),
             ("BATCH_SIZE", "0"),
@@ -416,7 +335,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.redirect_uri, "https://app.example/cb");
         assert!(c.certified);
-        assert!(!c.defence("Q03") && !c.defence("T02") && c.defence("Q12"));
+        assert!(c.defence("Q03") && c.defence("T02") && c.defence("Q12"));
         assert_eq!(c.minute, Duration::from_millis(1000));
         assert_eq!(c.destiny, Destiny::Final);
         assert_eq!(c.batch_size, 1);
@@ -427,7 +346,7 @@ mod tests {
             ("CLIENT_SECRET", "sec"),
             ("REDIRECT_URI", "u"),
             ("ORGANISATION", "O"),
-            ("WITHOUT_DEFENCES", "Q99"),
+            ("LOGIN_URL", "http://login.twinfield.com"),
         ]))
         .is_err());
     }

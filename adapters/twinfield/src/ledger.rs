@@ -5,8 +5,9 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use grootboek_core::runtime::http::{checked_url, HostPolicy, HttpClient};
 use grootboek_core::runtime::{
-    BrokerConfig, ConnectionId, MemoryBudget, MemoryTokenBroker, TokenPair, TwinfieldOperation,
+    seed_refresh_token, ConnectionId, TokenPair, TwinfieldOperation,
 };
 use grootboek_core::validation::{
     validate_dimension, validate_dimension_patch, validate_document, ValidationContext,
@@ -101,38 +102,28 @@ impl TwinfieldLedger {
                     .with_vendor(Vendor::Twinfield),
             );
         }
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .build()
-            .map_err(|e| {
-                Error::config(format!("HTTP client: {e}")).with_vendor(Vendor::Twinfield)
-            })?;
-        let conn = connection_id(&config.organisation)?;
-        let broker = match &config.token_broker {
-            Some(b) => b.clone(),
-            None => Arc::new(MemoryTokenBroker::new(
-                Arc::new(TwinfieldRefresher::new(&config, http.clone())?),
-                BrokerConfig::default().with_clock(config.clock.clone()),
-            )),
-        };
-        if let Some(rt) = &config.refresh_token {
-            if broker.current(&conn).await?.is_none() {
-                use secrecy::ExposeSecret;
-                // An access token that is already expired: the first call refreshes it.
-                let now = config.clock.now();
-                let pair = TokenPair::new(
-                    "",
-                    rt.expose_secret(),
-                    now,
-                    now - chrono::Duration::seconds(1),
-                );
-                broker.store(&conn, pair).await?;
-            }
+        let login = checked_url("the Twinfield login URL", &config.login_url)
+            .map_err(|e| e.with_vendor(Vendor::Twinfield))?;
+        let policy = HostPolicy::new();
+        policy.allow_origin("the Twinfield login URL", &login)?;
+        for host in &config.cluster_hosts {
+            policy.allow_host(host);
         }
-        let budget = match &config.budget {
-            Some(b) => b.clone(),
-            None => Arc::new(MemoryBudget::new()),
-        };
+        let http = HttpClient::new(Vendor::Twinfield, config.runtime.http, policy)?;
+        let conn = connection_id(&config.organisation)?;
+        let broker = config
+            .runtime
+            .token_broker(Arc::new(TwinfieldRefresher::new(&config, http.clone())?))
+            .await?;
+        seed_refresh_token(broker.as_ref(), &conn, config.refresh_token.as_ref()).await?;
+        let budget = config.runtime.shared_budget().await?;
+        if !config.certified {
+            tracing::info!(
+                target: "grootboek::budget",
+                organisation = %config.organisation,
+                "Twinfield connection runs uncertified: 5 % of the credits (25 a minute per organisation); set certified once the app is"
+            );
+        }
         let oauth = OAuth::new(&config, http.clone())?;
         Ok(Self {
             t: Transport::new(config, http, broker, conn, budget),
@@ -241,7 +232,7 @@ impl TwinfieldLedger {
                 break;
             }
         }
-        let today = grootboek_core::dates::amsterdam_date(self.cfg().clock.now());
+        let today = grootboek_core::dates::amsterdam_date(self.cfg().runtime.clock.now());
         let mut out = Vec::new();
         for code in codes {
             let xml = self
@@ -309,7 +300,7 @@ impl TwinfieldLedger {
     }
 
     fn written_recently(&self, id: &EntryId) -> bool {
-        let now = self.cfg().clock.now();
+        let now = self.cfg().runtime.clock.now();
         let window = chrono::Duration::from_std(self.cfg().read_your_writes).unwrap_or_default();
         lock(&self.written)
             .get(id)
@@ -593,12 +584,12 @@ impl TwinfieldLedger {
         id: EntryId,
         expected_id: Option<&EntryId>,
     ) -> Result<PostedDocument> {
-        lock(&self.written).insert(id.clone(), self.cfg().clock.now());
+        lock(&self.written).insert(id.clone(), self.cfg().runtime.clock.now());
         let posted = self
             .read_transaction(&id)
             .await
             .map_err(|e| e.with_outcome(WriteOutcome::Applied).with_entry(id.clone()))?;
-        if self.cfg().verify {
+        if self.cfg().runtime.verify {
             let mut compare = posted.clone();
             if doc.due_date.is_none() {
                 // Twinfield derives a due date from the customer's terms when none is sent.
@@ -736,7 +727,7 @@ impl TwinfieldLedger {
             .await
             .map_err(|e| e.with_outcome(WriteOutcome::Applied))?
             .dimension;
-        if self.cfg().verify {
+        if self.cfg().runtime.verify {
             verify_dimension(dim, &back)
                 .map_err(|e| e.with_vendor(Vendor::Twinfield).with_operation(operation))?;
         }

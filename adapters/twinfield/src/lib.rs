@@ -63,6 +63,8 @@ pub mod xml;
 
 pub use auth::{AuthorizeRequest, OAuth, TwinfieldRefresher};
 pub use client::{RestStatus, TransportStats};
+#[doc(no_inline)]
+pub use grootboek_core::runtime::RuntimeConfig;
 pub use config::TwinfieldConfig;
 pub use ledger::{connect, BatchOutcome, TwinfieldLedger};
 pub use mapping::transaction::Destiny;

@@ -52,6 +52,8 @@ enum Rule {
     Origin(String, String, u16),
     /// This domain or any subdomain of it, over https only.
     Domain(String),
+    /// Any loopback host and port (simulators, a local proxy).
+    Loopback,
 }
 
 /// The hosts a connection may send requests (and so secrets) to. Every request the
@@ -91,6 +93,25 @@ impl HostPolicy {
         }
     }
 
+    /// Allow any loopback host and port (`http` or `https`): for simulators whose ports are
+    /// chosen at run time.
+    pub fn allow_loopback(&self) {
+        let mut rules = self.rules.write().unwrap_or_else(|p| p.into_inner());
+        if !rules.contains(&Rule::Loopback) {
+            rules.push(Rule::Loopback);
+        }
+    }
+
+    /// Allow `host` the way a configuration names it: a loopback name allows loopback, any
+    /// other a domain and its subdomains over https.
+    pub fn allow_host(&self, host: &str) {
+        if is_loopback(host) {
+            self.allow_loopback();
+        } else {
+            self.allow_domain(host);
+        }
+    }
+
     /// Whether a request to `url` is allowed.
     pub fn allows(&self, url: &Url) -> bool {
         let Some(host) = url.host_str().map(str::to_ascii_lowercase) else {
@@ -103,6 +124,7 @@ impl HostPolicy {
             Rule::Domain(d) => {
                 url.scheme() == "https" && (host == *d || host.ends_with(&format!(".{d}")))
             }
+            Rule::Loopback => matches!(url.scheme(), "http" | "https") && is_loopback(&host),
         })
     }
 
