@@ -4,6 +4,7 @@
 
 mod common;
 
+use grootboek_core::runtime::RuntimeConfig;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;

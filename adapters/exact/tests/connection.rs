@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::sync::atomic::Ordering;
+use grootboek_core::runtime::RuntimeConfig;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ use grootboek_sim::common::{Fault, FaultRule};
 use grootboek_sim::exact::RateLimits;
 
 async fn q16_env(defences: Defences) -> Env {
-    let env = start_with_config(|c| c.with_verification(false).with_defences(defences)).await;
+    let env = start_with_config(|c| c.with_verify(false).with_defences(defences)).await;
     let callback = callback_server().await;
     env.ledger
         .create_webhook_subscription(&NL.to_string(), "Accounts", &callback)
@@ -258,7 +258,7 @@ async fn t05_a_429_pauses_the_bucket_and_the_call_goes_through_after() {
     });
     let journals = ledger.all_journals(&NL.to_string()).await.unwrap();
     assert_eq!(journals.len(), 2);
-    assert_eq!(ledger.stats().rate_limited.load(Ordering::Relaxed), 1);
+    assert_eq!(ledger.stats().rate_limited, 1);
     let statuses: Vec<u16> = requests(&sim)
         .iter()
         .filter(|r| r.path.contains("financial/Journals"))

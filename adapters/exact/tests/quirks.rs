@@ -3,6 +3,7 @@
 
 mod common;
 
+use grootboek_core::runtime::RuntimeConfig;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use grootboek_core::{
     CreditNote, CreditNotes, Defences, Dimension, DimensionKind, Dimensions, DocumentPatch,
     ErrorKind, Invoice, Invoices, Ledger, Patch, SalesLine,
 };
-use grootboek_exact::{BankEntry, BankEntryLine, TokenStore};
+use grootboek_exact::{BankEntry, BankEntryLine};
 use grootboek_sim::common::{Fault, FaultRule};
 use grootboek_sim::exact::{ExactSeed, SeedJournal, SeedSubscription};
 use rust_decimal_macros::dec;
@@ -244,9 +245,7 @@ async fn q04_many_tasks_share_one_refresh_per_expiry() {
     }
     assert_eq!(
         env.ledger
-            .stats()
-            .unauthorized
-            .load(std::sync::atomic::Ordering::Relaxed),
+            .stats().unauthorized,
         0
     );
     assert!(
@@ -270,7 +269,7 @@ async fn q04_two_connections_on_one_broker_keep_working_and_without_the_defence_
             config(&env.sim, defences)
                 .with_clock(clock.clone())
                 .with_connection_id(env.ledger.connection_id().as_str())
-                .with_token_store(TokenStore::Custom(env.ledger.token_broker())),
+                .with_token_broker(env.ledger.token_broker()),
         )
         .await
         .unwrap();

@@ -9,6 +9,7 @@
 
 mod common;
 
+use grootboek_core::runtime::RuntimeConfig;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,9 +18,8 @@ use chrono::{DateTime, Utc};
 use common::*;
 use grootboek_core::runtime::{Clock, TokenPair};
 use grootboek_core::Ledger;
-use grootboek_exact::{Budgets, ExactConfig, TokenStore};
+use grootboek_exact::{Budgets, ExactConfig};
 use grootboek_sim::exact::ClientApp;
-use secrecy::SecretString;
 
 /// Simulated seconds per real second in this test: Exact's 600 s token lives 3 real seconds.
 const SPEED: u64 = 200;
@@ -75,9 +75,7 @@ fn worker_config(
         .with_base_url(base_url)
         .with_division(NL)
         .with_connection_id(conn)
-        .with_token_store(TokenStore::Redis {
-            url: SecretString::from(redis_url()),
-        })
+        .with_redis(redis_url())
         .with_clock(clock)
         .with_refresh_skew(Duration::from_secs(30))
         .with_budgets(Budgets {
@@ -223,9 +221,7 @@ async fn worker_process() {
         tokio::time::sleep(Duration::from_millis(15)).await;
     }
     let unauthorized = ledger
-        .stats()
-        .unauthorized
-        .load(std::sync::atomic::Ordering::Relaxed);
+        .stats().unauthorized;
     println!(
         "WORKER_RESULT {}",
         serde_json::json!({"calls": calls, "errors": errors, "unauthorized": unauthorized})

@@ -215,6 +215,12 @@ pub struct TwinfieldRefresher {
 }
 
 impl TwinfieldRefresher {
+    /// A refresher for a configuration with an HTTP client of its own (for a broker built
+    /// outside [`crate::connect`]).
+    pub fn from_config(cfg: &TwinfieldConfig) -> Result<Self> {
+        Self::new(cfg, crate::client::http_client(cfg)?)
+    }
+
     /// A refresher for a configuration.
     pub fn new(cfg: &TwinfieldConfig, http: HttpClient) -> Result<Self> {
         Ok(Self {

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use grootboek_core::runtime::http::{
-    retry_after, status_error, Answer, Call, HttpClient, Method, Protocol, Request,
+    checked_url, retry_after, status_error, Answer, Call, HostPolicy, HttpClient, Method,
+    Protocol, Request,
     Transport as CoreTransport,
 };
 use grootboek_core::runtime::{
@@ -61,6 +62,19 @@ pub struct RestStatus {
     /// The open amount of the relation line.
     #[serde(rename = "openValue", default)]
     pub open_value: Option<rust_decimal::Decimal>,
+}
+
+/// The HTTP client of a configuration: it reaches the login host and the clusters on
+/// `cluster_hosts`, nothing else (R02).
+pub fn http_client(config: &TwinfieldConfig) -> Result<HttpClient> {
+    let login = checked_url("the Twinfield login URL", &config.login_url)
+        .map_err(|e| e.with_vendor(Vendor::Twinfield))?;
+    let policy = HostPolicy::new();
+    policy.allow_origin("the Twinfield login URL", &login)?;
+    for host in &config.cluster_hosts {
+        policy.allow_host(host);
+    }
+    HttpClient::new(Vendor::Twinfield, config.runtime.http, policy)
 }
 
 fn tf(kind: ErrorKind, msg: impl Into<String>, operation: &'static str) -> Error {

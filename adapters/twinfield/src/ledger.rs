@@ -5,7 +5,6 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use grootboek_core::runtime::http::{checked_url, HostPolicy, HttpClient};
 use grootboek_core::runtime::{
     seed_refresh_token, ConnectionId, TokenPair, TwinfieldOperation,
 };
@@ -22,7 +21,7 @@ use grootboek_core::{
 use rust_decimal::Decimal;
 
 use crate::auth::{AuthorizeRequest, OAuth, TwinfieldRefresher, CLUSTER_KEY};
-use crate::client::{Transport, TransportStats};
+use crate::client::{http_client, Transport, TransportStats};
 use crate::config::TwinfieldConfig;
 use crate::mapping::browse::{self, OpenRule};
 use crate::mapping::dimension::{self as dimmap, ReadDimension};
@@ -102,14 +101,7 @@ impl TwinfieldLedger {
                     .with_vendor(Vendor::Twinfield),
             );
         }
-        let login = checked_url("the Twinfield login URL", &config.login_url)
-            .map_err(|e| e.with_vendor(Vendor::Twinfield))?;
-        let policy = HostPolicy::new();
-        policy.allow_origin("the Twinfield login URL", &login)?;
-        for host in &config.cluster_hosts {
-            policy.allow_host(host);
-        }
-        let http = HttpClient::new(Vendor::Twinfield, config.runtime.http, policy)?;
+        let http = http_client(&config)?;
         let conn = connection_id(&config.organisation)?;
         let broker = config
             .runtime

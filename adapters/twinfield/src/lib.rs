@@ -62,7 +62,7 @@ pub mod mapping;
 pub mod xml;
 
 pub use auth::{AuthorizeRequest, OAuth, TwinfieldRefresher};
-pub use client::{RestStatus, TransportStats};
+pub use client::{http_client, RestStatus, TransportStats};
 #[doc(no_inline)]
 pub use grootboek_core::runtime::RuntimeConfig;
 pub use config::TwinfieldConfig;

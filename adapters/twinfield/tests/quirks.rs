@@ -2,6 +2,7 @@
 
 mod common;
 
+use grootboek_core::runtime::RuntimeConfig;
 use std::time::Duration;
 
 use common::*;

@@ -1,6 +1,7 @@
 //! Shared helpers for the tests against the AFAS simulator.
 #![allow(dead_code)]
 
+use grootboek_core::runtime::RuntimeConfig;
 use std::sync::Arc;
 
 use chrono::NaiveDate;

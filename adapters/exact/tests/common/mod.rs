@@ -4,13 +4,15 @@
 
 #![allow(dead_code)]
 
+use grootboek_core::runtime::RuntimeConfig;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
 use grootboek_core::runtime::TokenPair;
 use grootboek_core::Defences;
-use grootboek_exact::{Budgets, ExactConfig, ExactLedger, Retry, WebhookFetch};
+use grootboek_core::runtime::RetryPolicy;
+use grootboek_exact::{Budgets, ExactConfig, ExactLedger, WebhookFetch};
 use grootboek_sim::exact::{
     ClientApp, ExactSeed, ExactSim, RateLimits, SeedAccount, SeedDivision, SeedGlAccount,
     SeedJournal, SeedReport, SeedVatCode,
@@ -145,11 +147,12 @@ pub fn config(sim: &ExactSim, defences: Defences) -> ExactConfig {
         .with_division(NL)
         .with_connection_id(format!("exact:test:{}", uuid::Uuid::new_v4()))
         .with_defences(defences)
-        .with_retry(Retry {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(20),
-            max_delay: Duration::from_secs(2),
-        })
+        .with_retry(
+            RetryPolicy::default()
+                .with_max_attempts(3)
+                .with_delays(Duration::from_millis(20), Duration::from_secs(2))
+                .with_max_retry_after(Duration::from_secs(2)),
+        )
         .with_webhook_fetch(WebhookFetch {
             deadline: Duration::from_secs(8),
             first_delay: Duration::from_millis(50),

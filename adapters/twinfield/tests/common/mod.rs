@@ -1,6 +1,7 @@
 //! Test harness: a Twinfield simulator seeded with the demo world and a ledger connected to it.
 #![allow(dead_code)]
 
+use grootboek_core::runtime::RuntimeConfig;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -52,7 +52,8 @@ mod exact {
     use grootboek_core::runtime::clock::Clock;
     use grootboek_core::runtime::TokenPair;
     use grootboek_core::{ErrorKind, Invoices, Ledger};
-    use grootboek_exact::{BankEntry, BankEntryLine, TokenStore};
+    use grootboek_core::runtime::{RuntimeConfig, TokenSetting};
+    use grootboek_exact::{BankEntry, BankEntryLine};
     use grootboek_sim::common::{Fault, FaultRule};
     use rust_decimal::Decimal;
 
@@ -131,7 +132,11 @@ mod exact {
         let clock = SimulatedTime(ex.sim().core().clone());
         let other = ex
             .variant(|c| {
-                c.with_token_store(TokenStore::Memory)
+                {
+                    let mut c = c;
+                    c.runtime.tokens = TokenSetting::Memory;
+                    c
+                }
                     .with_connection_id(format!("exact:conformance:q08:{}", uuid::Uuid::new_v4()))
                     .with_refresh_skew(Duration::from_secs(1))
             })

@@ -1,5 +1,6 @@
 //! AFAS Profit: `grootboek-afas` wired to the AFAS simulator.
 
+use grootboek_core::runtime::RuntimeConfig;
 use std::any::Any;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, RwLock};
@@ -29,11 +30,10 @@ pub struct AfasBinding;
 /// The AFAS adapter on a fresh AFAS simulator.
 pub struct AfasHarness {
     sim: AfasSim,
-    defences: Defences,
     clock: Arc<ManualClock>,
-    /// The Redis budget of a `--redis` run, kept for the ledgers built later.
-    budget: Option<Arc<dyn Budget>>,
     ledger: RwLock<Arc<AfasLedger>>,
+    /// The same connection dating documents by the write instant (Q14), built up front.
+    write_instant_ledger: Arc<AfasLedger>,
     fixture: Fixture,
 }
 
@@ -41,7 +41,7 @@ fn fail(what: &str) -> impl Fn(grootboek_core::Error) -> Failure + '_ {
     move |e| Failure(format!("{what}: {e}"))
 }
 
-fn ledger_for(
+async fn ledger_for(
     sim: &AfasSim,
     defences: &Defences,
     clock: &Arc<ManualClock>,
@@ -57,7 +57,7 @@ fn ledger_for(
     if let Some(budget) = budget {
         config = config.with_budget(budget.clone());
     }
-    AfasLedger::new(config).map_err(fail("AFAS adapter"))
+    AfasLedger::new(config).await.map_err(fail("AFAS adapter"))
 }
 
 #[async_trait]
@@ -109,7 +109,18 @@ impl VendorBinding for AfasBinding {
             &clock,
             DocumentDate::AsGiven,
             budget.as_ref(),
-        )?;
+        )
+        .await?;
+        let write_instant_ledger = Arc::new(
+            ledger_for(
+                &sim,
+                &defences,
+                &clock,
+                DocumentDate::WriteInstant,
+                budget.as_ref(),
+            )
+            .await?,
+        );
         let fixture = Fixture {
             administration: UNIT.to_string(),
             other_administration: Some(OTHER_UNIT.to_string()),
@@ -125,10 +136,9 @@ impl VendorBinding for AfasBinding {
         };
         Ok(Box::new(AfasHarness {
             sim,
-            defences,
             clock,
-            budget,
             ledger: RwLock::new(Arc::new(ledger)),
+            write_instant_ledger,
             fixture,
         }))
     }
@@ -226,16 +236,7 @@ impl Harness for AfasHarness {
         self.clock.set(instant);
         let mut ledger = self.ledger.write().unwrap_or_else(|p| p.into_inner());
         if ledger.config().document_date != DocumentDate::WriteInstant {
-            match ledger_for(
-                &self.sim,
-                &self.defences,
-                &self.clock,
-                DocumentDate::WriteInstant,
-                self.budget.as_ref(),
-            ) {
-                Ok(l) => *ledger = Arc::new(l),
-                Err(_) => return false,
-            }
+            *ledger = self.write_instant_ledger.clone();
         }
         true
     }

@@ -1,5 +1,6 @@
 //! Exact Online: `grootboek-exact` wired to the Exact Online simulator.
 
+use grootboek_core::runtime::RuntimeConfig;
 use std::any::Any;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use chrono::NaiveDate;
 use grootboek_core::runtime::clock::Clock;
 use grootboek_core::runtime::TokenPair;
 use grootboek_core::{Defences, Ledger, Vendor};
-use grootboek_exact::{Budgets, ExactConfig, ExactLedger, TokenStore};
+use grootboek_exact::{Budgets, ExactConfig, ExactLedger};
 use grootboek_sim::exact::{
     ClientApp, ExactSeed, ExactSim, RateLimits, SeedAccount, SeedBankEntry, SeedBankLine,
     SeedDivision, SeedGlAccount, SeedJournal, SeedSalesEntry, SeedSalesLine, SeedVatCode,
@@ -151,9 +152,7 @@ fn config(
             ..Budgets::default()
         });
     if let Some(url) = redis {
-        config = config.with_token_store(TokenStore::Redis {
-            url: url.to_string().into(),
-        });
+        config = config.with_redis(url.to_string());
     }
     config
 }
@@ -245,10 +244,8 @@ impl ExactHarness {
         let config = config(&self.sim, self.defences.clone(), None, self.clock.clone())
             .with_connection_id(self.ledger.connection_id().as_str());
         match &self.redis {
-            Some(url) => config.with_token_store(TokenStore::Redis {
-                url: url.clone().into(),
-            }),
-            None => config.with_token_store(TokenStore::Custom(self.ledger.token_broker())),
+            Some(url) => config.with_redis(url.clone()),
+            None => config.with_token_broker(self.ledger.token_broker()),
         }
     }
 

@@ -1,5 +1,6 @@
 //! Twinfield: `grootboek-twinfield` wired to the Twinfield simulator (login host and two clusters).
 
+use grootboek_core::runtime::RuntimeConfig;
 use std::any::Any;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
@@ -172,11 +173,12 @@ impl VendorBinding for TwinfieldBinding {
         let base = TwinfieldConfig::new(CLIENT, SECRET, REDIRECT, ORGANISATION)
             .with_login_url(sim.login_url())
             .with_certified(true)
+            .with_cluster_hosts(["127.0.0.1"])
             .with_defences(defences)
             .with_clock(clock.clone());
         // One broker for the connection, held here so that a second adapter instance (a second
         // process) can share it (Q04). The refresher needs an HTTP client of its own.
-        let refresher = TwinfieldRefresher::new(&base, Default::default())
+        let refresher = TwinfieldRefresher::from_config(&base)
             .map_err(|e| Failure(format!("cannot build the Twinfield refresher: {e}")))?;
         let broker = broker(
             Arc::new(refresher),
