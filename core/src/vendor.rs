@@ -172,6 +172,18 @@ mod tests {
         assert!(Defences::all().is_on("Q01"));
     }
 
+    /// A production build (no `without-defences` feature) has no way to turn a defence off:
+    /// `Defences::without` does not exist there, and every catalog defence reads on. Run it
+    /// without the feature: `cargo test -p grootboek-core --lib` (scripts/test.sh does).
+    #[cfg(not(feature = "without-defences"))]
+    #[test]
+    fn a_production_build_cannot_switch_a_defence_off() {
+        assert!(!Defences::SWITCHABLE);
+        let d = Defences::all();
+        assert!(QuirkId::catalog().iter().all(|q| d.is_on(q.as_str())));
+        assert_eq!(d.disabled().count(), 0);
+    }
+
     #[test]
     fn vendors_parse() {
         assert_eq!("Exact".parse::<Vendor>().unwrap(), Vendor::Exact);

@@ -576,30 +576,21 @@ mod tests {
         assert_eq!(ve.message.as_deref(), Some("down"));
         let e = status_error(503, ra, ve, false);
         assert!(e.is_retryable());
-        assert_eq!(e.kind(), &ErrorKind::Unavailable, "a 503 is unavailable, not rate limited");
+        assert_eq!(
+            e.kind(),
+            &ErrorKind::Unavailable,
+            "a 503 is unavailable, not rate limited"
+        );
         assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
     }
 
     #[test]
     fn other_shapes_and_garbage() {
-        let (ve, _) = parse_error_body(
-            400,
-            r#"{"message":"Invalid json"}"#,
-            None,
-        );
+        let (ve, _) = parse_error_body(400, r#"{"message":"Invalid json"}"#, None);
         assert_eq!(ve.message.as_deref(), Some("Invalid json"));
-        let (ve, _) = parse_error_body(
-            500,
-            "<html>",
-            Some("from header".into()),
-        );
+        let (ve, _) = parse_error_body(500, "<html>", Some("from header".into()));
         assert_eq!(ve.message.as_deref(), Some("from header"));
-        let e = status_error(
-            401,
-            None,
-            VendorError::default(),
-            false,
-        );
+        let e = status_error(401, None, VendorError::default(), false);
         assert_eq!(e.kind(), &ErrorKind::Unauthenticated);
         assert!(!e.is_retryable());
         let locked = VendorError {

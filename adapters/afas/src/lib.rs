@@ -63,9 +63,9 @@ pub mod mapping;
 pub mod wire;
 
 pub use config::{AfasConfig, AfasEnvironment, DocumentDate, GetConnectors, AFAS_MAX_CONCURRENT};
-pub use ledger::{connect, AfasLedger};
 #[doc(no_inline)]
 pub use grootboek_core::runtime::RuntimeConfig;
+pub use ledger::{connect, AfasLedger};
 
 /// The catalog IDs whose defence this adapter can switch off (through
 /// [`grootboek_core::Defences`]); every other quirk it handles is defended unconditionally.

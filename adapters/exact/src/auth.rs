@@ -26,8 +26,7 @@ use oauth2::basic::{
 };
 use oauth2::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
-    EndpointSet, RedirectUrl, RefreshToken, Scope,
-    StandardRevocableToken, TokenUrl,
+    EndpointSet, RedirectUrl, RefreshToken, Scope, StandardRevocableToken, TokenUrl,
 };
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -204,8 +203,8 @@ impl ExactOAuth {
             .exchange_code(AuthorizationCode::new(code))
             .request_async(&recorder)
             .await;
-        let response = answer
-            .map_err(|e| token_error(Vendor::Exact, "exchange_code", e, &recorder.seen()))?;
+        let response =
+            answer.map_err(|e| token_error(Vendor::Exact, "exchange_code", e, &recorder.seen()))?;
         pair_of(response, issued_at, None, "exchange_code")
     }
 
@@ -219,8 +218,8 @@ impl ExactOAuth {
             .exchange_refresh_token(&refresh)
             .request_async(&recorder)
             .await;
-        let response = answer
-            .map_err(|e| token_error(Vendor::Exact, "refresh_token", e, &recorder.seen()))?;
+        let response =
+            answer.map_err(|e| token_error(Vendor::Exact, "refresh_token", e, &recorder.seen()))?;
         pair_of(response, issued_at, Some(current), "refresh_token")
     }
 }

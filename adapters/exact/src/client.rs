@@ -12,9 +12,11 @@ use grootboek_core::json::JsonOut;
 use grootboek_core::runtime::http::{
     retry_after, status_error, Answer, Call, HttpClient, Protocol, Request, Transport,
 };
-use grootboek_core::runtime::{AccessToken, Budget, Charge, ConnectionId, ExactBudget, Limit, TokenBroker};
 #[cfg(feature = "without-defences")]
 use grootboek_core::runtime::{classify_refresh_error, TokenPair};
+use grootboek_core::runtime::{
+    AccessToken, Budget, Charge, ConnectionId, ExactBudget, Limit, TokenBroker,
+};
 use grootboek_core::{Error, ErrorKind, Result, Vendor, VendorError, WriteOutcome};
 #[cfg(feature = "without-defences")]
 use tokio::sync::Mutex;
@@ -271,7 +273,11 @@ impl Protocol for ExactProtocol {
         }
         if header_u64(answer, "X-RateLimit-Remaining") == Some(0) {
             let wait = until_reset(header_u64(answer, "X-RateLimit-Reset"), budget.max_wait());
-            if let Some(c) = call.charges.iter().find(|c| c.bucket.name().ends_with(":day")) {
+            if let Some(c) = call
+                .charges
+                .iter()
+                .find(|c| c.bucket.name().ends_with(":day"))
+            {
                 budget.pause(c.bucket.name(), wait).await?;
                 paused = Some(paused.map_or(wait, |p: Duration| p.max(wait)));
             }
@@ -411,4 +417,3 @@ impl Client {
         self.call(op, Method::Put(&text), url).await.map(|_| ())
     }
 }
-

@@ -445,7 +445,10 @@ mod tests {
             ("GROOTBOEK_EXACT_BASE_URL", "http://start.exactonline.nl"),
         ]))
         .unwrap_err();
-        assert!(bad.message().contains("http://start.exactonline.nl"), "{bad}");
+        assert!(
+            bad.message().contains("http://start.exactonline.nl"),
+            "{bad}"
+        );
     }
 
     #[test]
@@ -458,7 +461,10 @@ mod tests {
         let c = c.with_token_url("https://t.example/token");
         assert_eq!(c.token_endpoint().unwrap(), "https://t.example/token");
         let c = c.with_token_url("http://t.example/token");
-        assert!(c.token_endpoint().is_err(), "plain http to another host is refused");
+        assert!(
+            c.token_endpoint().is_err(),
+            "plain http to another host is refused"
+        );
         assert!(ExactConfig::new("a", "s")
             .with_base_url("ftp://x")
             .validate()

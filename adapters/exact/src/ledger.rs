@@ -8,11 +8,12 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use grootboek_core::dates::amsterdam_date;
 use grootboek_core::json::JsonOut;
-use grootboek_core::runtime::http::{checked_url, HostPolicy, HttpClient, Request, StatsSnapshot, Transport};
+use grootboek_core::runtime::http::{
+    checked_url, HostPolicy, HttpClient, Request, StatsSnapshot, Transport,
+};
 use grootboek_core::runtime::{
     seed_refresh_token, ConnectionId, ExactBudget, TokenBroker, TokenPair,
 };
-use std::sync::atomic::{AtomicU64, Ordering};
 use grootboek_core::validation::{
     validate_dimension, validate_dimension_patch, validate_document, ValidationContext,
 };
@@ -24,6 +25,7 @@ use grootboek_core::{
     Result, SalesDocument, VatCode, Vendor, WriteOutcome,
 };
 use serde_json::Value;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::Mutex;
 
 use crate::auth::{Consent, ExactOAuth};

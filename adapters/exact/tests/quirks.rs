@@ -243,11 +243,7 @@ async fn q04_many_tasks_share_one_refresh_per_expiry() {
             "one refresh per expiry"
         );
     }
-    assert_eq!(
-        env.ledger
-            .stats().unauthorized,
-        0
-    );
+    assert_eq!(env.ledger.stats().unauthorized, 0);
     assert!(
         !requests(&env.sim).iter().any(|r| r.status == 401),
         "no 401 at all"

@@ -220,8 +220,7 @@ async fn worker_process() {
         }
         tokio::time::sleep(Duration::from_millis(15)).await;
     }
-    let unauthorized = ledger
-        .stats().unauthorized;
+    let unauthorized = ledger.stats().unauthorized;
     println!(
         "WORKER_RESULT {}",
         serde_json::json!({"calls": calls, "errors": errors, "unauthorized": unauthorized})

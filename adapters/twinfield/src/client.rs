@@ -9,9 +9,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use grootboek_core::runtime::http::{
-    checked_url, retry_after, status_error, Answer, Call, HostPolicy, HttpClient, Method,
-    Protocol, Request,
-    Transport as CoreTransport,
+    checked_url, retry_after, status_error, Answer, Call, HostPolicy, HttpClient, Method, Protocol,
+    Request, Transport as CoreTransport,
 };
 use grootboek_core::runtime::{
     AccessToken, Budget, ConnectionId, TokenBroker, TwinfieldBudget, TwinfieldOperation,
@@ -436,14 +435,28 @@ impl Transport {
     /// Download a document (an invoice PDF) by absolute URL; costs a read. The URL must be on a
     /// host this connection may reach (R02); no token is sent with it.
     pub async fn download(&self, url: &str, operation: &'static str) -> Result<Vec<u8>> {
-        let url = Url::parse(url)
-            .map_err(|e| tf(ErrorKind::Protocol, format!("the document link is not a URL: {e}"), operation))?;
+        let url = Url::parse(url).map_err(|e| {
+            tf(
+                ErrorKind::Protocol,
+                format!("the document link is not a URL: {e}"),
+                operation,
+            )
+        })?;
         let build = |_: &Credential| Ok(Request::get(url.clone()));
         let call = self.call(TwinfieldOperation::Read, operation);
         match self.core.send(&call, &build).await {
             Ok(answer) => Ok(answer.body.to_vec()),
-            Err(e) if matches!(e.vendor_error().and_then(|v| v.code.as_deref()), Some("403" | "410")) => {
-                Err(tf(ErrorKind::NotFound, "the document link has expired", operation))
+            Err(e)
+                if matches!(
+                    e.vendor_error().and_then(|v| v.code.as_deref()),
+                    Some("403" | "410")
+                ) =>
+            {
+                Err(tf(
+                    ErrorKind::NotFound,
+                    "the document link has expired",
+                    operation,
+                ))
             }
             Err(e) => Err(e),
         }

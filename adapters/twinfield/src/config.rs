@@ -117,7 +117,10 @@ impl TwinfieldConfig {
     }
 
     /// Set the hosts a cluster may be on (see [`TwinfieldConfig::cluster_hosts`]).
-    pub fn with_cluster_hosts<I: IntoIterator<Item = S>, S: Into<String>>(mut self, hosts: I) -> Self {
+    pub fn with_cluster_hosts<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        hosts: I,
+    ) -> Self {
         self.cluster_hosts = hosts.into_iter().map(Into::into).collect();
         self
     }

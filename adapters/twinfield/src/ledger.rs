@@ -5,9 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use grootboek_core::runtime::{
-    seed_refresh_token, ConnectionId, TokenPair, TwinfieldOperation,
-};
+use grootboek_core::runtime::{seed_refresh_token, ConnectionId, TokenPair, TwinfieldOperation};
 use grootboek_core::validation::{
     validate_dimension, validate_dimension_patch, validate_document, ValidationContext,
 };

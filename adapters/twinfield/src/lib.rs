@@ -63,9 +63,9 @@ pub mod xml;
 
 pub use auth::{AuthorizeRequest, OAuth, TwinfieldRefresher};
 pub use client::{http_client, RestStatus, TransportStats};
+pub use config::TwinfieldConfig;
 #[doc(no_inline)]
 pub use grootboek_core::runtime::RuntimeConfig;
-pub use config::TwinfieldConfig;
 pub use ledger::{connect, BatchOutcome, TwinfieldLedger};
 pub use mapping::transaction::Destiny;
 

@@ -14,6 +14,7 @@ async fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
+    cli::init_logging(cli.verbose);
     let result = match cli.command {
         Command::Conformance(args) => cli::conformance::run(args).await,
         Command::Preflight(args) => cli::preflight::run(args).await,

@@ -506,6 +506,7 @@ async fn open_items_lists_a_twinfield_invoice_posted_on_the_simulator() {
     let refresh = sim.issue_tokens(CLIENT, ORG).unwrap().refresh_token;
     let config = grootboek_twinfield::TwinfieldConfig::new(CLIENT, SECRET, REDIRECT, ORG)
         .with_login_url(sim.login_url())
+        .with_cluster_hosts(["127.0.0.1"])
         .with_refresh_token(refresh.clone())
         // A short budget minute keeps the in-process limiter from pacing in real time.
         .with_minute(std::time::Duration::from_secs(1));

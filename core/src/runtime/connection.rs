@@ -29,7 +29,9 @@ use super::budget::{Budget, MemoryBudget};
 use super::clock::{Clock, SystemClock};
 use super::http::HttpSettings;
 use super::retry::RetryPolicy;
-use super::token::{BrokerConfig, ConnectionId, MemoryTokenBroker, TokenBroker, TokenPair, TokenRefresher};
+use super::token::{
+    BrokerConfig, ConnectionId, MemoryTokenBroker, TokenBroker, TokenPair, TokenRefresher,
+};
 use crate::error::{Error, Result};
 use crate::vendor::{Defences, Vendor};
 
@@ -232,8 +234,7 @@ impl ConnectionRuntime {
             BudgetSetting::Redis(url) => {
                 use super::budget::redis::{RedisBudget, RedisBudgetConfig};
                 Ok(Arc::new(
-                    RedisBudget::connect(url.expose_secret(), RedisBudgetConfig::default())
-                        .await?,
+                    RedisBudget::connect(url.expose_secret(), RedisBudgetConfig::default()).await?,
                 ))
             }
             #[cfg(not(feature = "redis"))]
@@ -456,7 +457,10 @@ mod tests {
         assert!(!exact.verify && !afas.verify);
         assert_eq!(afas.retry.max_attempts, 2);
         assert!(matches!(afas.tokens, TokenSetting::Redis(_)));
-        assert!(!format!("{afas:?}").contains("10.1.2.3"), "the Redis URL is a secret");
+        assert!(
+            !format!("{afas:?}").contains("10.1.2.3"),
+            "the Redis URL is a secret"
+        );
     }
 
     #[test]
@@ -465,7 +469,10 @@ mod tests {
         let e = ConnectionRuntime::default()
             .read_env(&EnvReader::new(Vendor::Twinfield, &get))
             .unwrap_err();
-        assert!(e.message().contains("GROOTBOEK_TWINFIELD_TIMEOUT_SECS"), "{e}");
+        assert!(
+            e.message().contains("GROOTBOEK_TWINFIELD_TIMEOUT_SECS"),
+            "{e}"
+        );
     }
 
     #[cfg(not(feature = "without-defences"))]
@@ -475,6 +482,9 @@ mod tests {
         let e = ConnectionRuntime::default()
             .read_env(&EnvReader::new(Vendor::Exact, &get))
             .unwrap_err();
-        assert!(e.message().contains("cannot turn quirk defences off"), "{e}");
+        assert!(
+            e.message().contains("cannot turn quirk defences off"),
+            "{e}"
+        );
     }
 }

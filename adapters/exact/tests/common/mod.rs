@@ -9,9 +9,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
+use grootboek_core::runtime::RetryPolicy;
 use grootboek_core::runtime::TokenPair;
 use grootboek_core::Defences;
-use grootboek_core::runtime::RetryPolicy;
 use grootboek_exact::{Budgets, ExactConfig, ExactLedger, WebhookFetch};
 use grootboek_sim::exact::{
     ClientApp, ExactSeed, ExactSim, RateLimits, SeedAccount, SeedDivision, SeedGlAccount,

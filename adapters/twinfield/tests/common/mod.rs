@@ -51,6 +51,7 @@ pub async fn sim() -> TwinfieldSim {
 pub fn config(sim: &TwinfieldSim) -> TwinfieldConfig {
     TwinfieldConfig::new(CLIENT, SECRET, REDIRECT, ORG)
         .with_login_url(sim.login_url())
+        .with_cluster_hosts(["127.0.0.1"])
         .with_clock(Arc::new(SimTime(sim.core().clone())))
         .with_retry(
             grootboek_core::runtime::RetryPolicy::default()

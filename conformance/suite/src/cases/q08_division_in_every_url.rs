@@ -51,8 +51,8 @@ mod exact {
     use chrono::NaiveDate;
     use grootboek_core::runtime::clock::Clock;
     use grootboek_core::runtime::TokenPair;
-    use grootboek_core::{ErrorKind, Invoices, Ledger};
     use grootboek_core::runtime::{RuntimeConfig, TokenSetting};
+    use grootboek_core::{ErrorKind, Invoices, Ledger};
     use grootboek_exact::{BankEntry, BankEntryLine};
     use grootboek_sim::common::{Fault, FaultRule};
     use rust_decimal::Decimal;
@@ -137,8 +137,8 @@ mod exact {
                     c.runtime.tokens = TokenSetting::Memory;
                     c
                 }
-                    .with_connection_id(format!("exact:conformance:q08:{}", uuid::Uuid::new_v4()))
-                    .with_refresh_skew(Duration::from_secs(1))
+                .with_connection_id(format!("exact:conformance:q08:{}", uuid::Uuid::new_v4()))
+                .with_refresh_skew(Duration::from_secs(1))
             })
             .await?;
         let tokens = ex

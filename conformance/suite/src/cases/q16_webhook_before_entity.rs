@@ -65,7 +65,9 @@ mod exact {
         ex.sim().core().clock.set_speed_milli(10_000);
         ex.sim().take_webhook_deliveries();
         // Another system creates the customer (no read-back: it is not readable yet).
-        let writer = ex.variant(|c| grootboek_core::runtime::RuntimeConfig::with_verify(c, false)).await?;
+        let writer = ex
+            .variant(|c| grootboek_core::runtime::RuntimeConfig::with_verify(c, false))
+            .await?;
         let country: CountryCode = "DE"
             .parse()
             .map_err(|e| Failure(format!("country code: {e}")))?;

@@ -17,9 +17,29 @@ use grootboek_core::{QuirkId, Vendor};
 #[derive(Debug, Parser)]
 #[command(name = "grootboek", version, about)]
 pub struct Cli {
+    /// Log what grootboek does to stderr: `-v` every HTTP call (method, path, status, duration,
+    /// bytes) and budget wait, `-vv` everything. `RUST_LOG` (e.g. `RUST_LOG=debug`) wins.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Install the log subscriber: `RUST_LOG` when set, else warnings, or per `-v`.
+pub fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let fallback = match verbose {
+        0 => "warn",
+        1 => "warn,grootboek=debug",
+        _ => "debug",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(fallback));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(true)
+        .try_init();
 }
 
 /// The commands.

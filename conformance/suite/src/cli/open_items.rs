@@ -63,6 +63,16 @@ pub async fn run(args: OpenItemsArgs) -> Result<ExitCode, String> {
             return Err(format!("--base-url `{url}` is not an http(s) URL"));
         }
         overrides.insert(base_url_variable(args.vendor).to_string(), url.to_string());
+        // A Twinfield login service on loopback is a simulator: its clusters are on loopback too.
+        let loopback = url::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(grootboek_core::runtime::http::is_loopback))
+            .unwrap_or(false);
+        if args.vendor == Vendor::Twinfield && loopback {
+            overrides
+                .entry("GROOTBOEK_TWINFIELD_CLUSTER_HOSTS".to_string())
+                .or_insert_with(|| "127.0.0.1,localhost".to_string());
+        }
     }
     let lookup = move |k: &str| overrides.get(k).cloned().or_else(|| std::env::var(k).ok());
     let timeout = Duration::from_secs(args.timeout_secs.max(1));

@@ -101,8 +101,10 @@ impl Request {
 
     /// Add a header from a static value.
     pub fn static_header(mut self, name: &'static str, value: &'static str) -> Self {
-        self.headers
-            .insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+        self.headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
         self
     }
 

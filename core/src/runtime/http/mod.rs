@@ -21,8 +21,10 @@ mod transport;
 
 pub use client::{Answer, HttpClient, HttpSettings, HttpStats, Request, StatsSnapshot};
 pub use oauth::{token_error, OAuthHttp, Seen};
-pub use policy::{check_url, checked_url, is_loopback, same_origin_redirects, without_query, HostPolicy};
+pub use policy::{
+    check_url, checked_url, is_loopback, same_origin_redirects, without_query, HostPolicy,
+};
+pub use reqwest::Method;
 pub use transport::{
     retry_after, status_error, status_kind, status_outcome, Build, Call, Protocol, Transport,
 };
-pub use reqwest::Method;

@@ -70,8 +70,12 @@ impl<'c> oauth2::AsyncHttpClient<'c> for OAuthHttp<'_> {
                 seen.status = Some(answer.status);
                 seen.reason = answer.header("Reason").map(str::to_string);
                 if !answer.is_success() {
-                    seen.error_body =
-                        Some(String::from_utf8_lossy(&answer.body).chars().take(500).collect());
+                    seen.error_body = Some(
+                        String::from_utf8_lossy(&answer.body)
+                            .chars()
+                            .take(500)
+                            .collect(),
+                    );
                 }
             }
             let mut out = oauth2::http::Response::builder()
@@ -117,15 +121,18 @@ pub fn token_error<T: oauth2::ErrorResponse + 'static>(
         description.as_deref().unwrap_or_default()
     );
     let refresh = operation == "refresh_token";
-    let dead = is_dead_grant(&text)
-        || (refresh
-            && matches!(status, Some(400) | Some(401))
-            && text.to_ascii_lowercase().contains("expired"));
     let too_early = seen
         .reason
         .as_deref()
         .is_some_and(|r| r.contains("TooEarlyToRefreshTokens"))
         || text.contains("access_token not expired");
+    // The vendor's dead-grant words win over everything; an "expired" refresh token counts when
+    // the answer is not the too-early one (whose text says "not expired").
+    let dead = is_dead_grant(&text)
+        || (refresh
+            && !too_early
+            && matches!(status, Some(400) | Some(401))
+            && text.to_ascii_lowercase().contains("expired"));
     let kind = if dead {
         ErrorKind::ReconsentRequired
     } else if too_early {

@@ -257,18 +257,17 @@ impl<P: Protocol> Transport<P> {
                 e
             }
         };
-        let mut credential = self
-            .protocol
-            .credential(&self.http)
-            .await
-            .map_err(attach)?;
+        let mut credential = self.protocol.credential(&self.http).await.map_err(attach)?;
         let mut recovered = false;
         loop {
             let request = build(&credential).map_err(attach)?;
             let answer = {
                 let _permit = self.acquire(call).await.map_err(attach)?;
                 self.http.stats().sent(call.write, call.credits());
-                self.http.execute(request, call.write).await.map_err(attach)?
+                self.http
+                    .execute(request, call.write)
+                    .await
+                    .map_err(attach)?
             };
             let paused = self
                 .protocol
