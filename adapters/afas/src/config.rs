@@ -111,7 +111,7 @@ pub enum DocumentDate {
     /// The civil date on the document (the default; the caller chose it).
     #[default]
     AsGiven,
-    /// The moment of the write, read from the configured [`Clock`]: with the Q14 defence on it
+    /// The moment of the write, read from the configured [`Clock`](grootboek_core::runtime::Clock): with the Q14 defence on it
     /// becomes the Europe/Amsterdam civil date, with it off the naive UTC date. Used by
     /// integrations that book "today" and by the conformance suite to prove Q14.
     WriteInstant,

@@ -28,7 +28,7 @@
 //! ## Defences
 //!
 //! Every defence is on by default and switched off by its catalog ID in
-//! [`TwinfieldConfig::defences`] (`GROOTBOEK_TWINFIELD_WITHOUT_DEFENCES=Q03,T02`).
+//! `ConnectionRuntime::defences` (only in `without-defences` builds).
 //!
 //! | ID | quirk | defence | off |
 //! |---|---|---|---|
@@ -46,7 +46,7 @@
 //! | T06 | ≤ 25 children per request, ≤ 500 lines; oversize fails generically | batches of ≤ 25, a failed batch split and retried, each item's own outcome | one request, no split |
 //! | T07 | `result="0"` errors read like schema errors | element path + raw message kept in the error | (always on) |
 //!
-//! Responses are capped ([`TwinfieldConfig::max_response_bytes`]) before parsing; a `DOCTYPE` or
+//! Responses are capped (`ConnectionRuntime::http`, `GROOTBOEK_MAX_RESPONSE_BYTES`) before parsing; a `DOCTYPE` or
 //! any entity other than the five predefined ones is refused as a protocol error.
 
 #![warn(missing_docs)]
