@@ -14,9 +14,13 @@
 //! # let _ = newer; Ok(()) }
 //! ```
 
+pub mod file;
 pub mod memory;
 #[cfg(feature = "redis")]
 pub mod redis;
+pub mod seal;
+pub mod spec;
+pub mod store;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -30,7 +34,14 @@ use secrecy::{ExposeSecret, SecretString};
 use super::clock::{Clock, SystemClock};
 use crate::error::{Error, ErrorKind, Result};
 
+pub use file::FileTokenStore;
 pub use memory::MemoryTokenBroker;
+pub use seal::{SealedTokenStore, TokenKey, TOKEN_KEY_ENV};
+pub use spec::{build_token_broker, TokenStoreLocation, TokenStoreSpec, TOKEN_STORE_ENV};
+pub use store::{
+    MemoryTokenStore, RefreshLease, RefreshLock, StoreBrokerConfig, StoreTokenBroker, TokenRecord,
+    TokenStore,
+};
 
 /// The identity of one vendor connection (one consent): e.g. `exact:acme` or
 /// `twinfield:org-42`. Used in Redis keys, so it is restricted to
