@@ -281,11 +281,16 @@ impl FileTokenStore {
     /// The generation in the file; a file that cannot be parsed counts as generation 0, so a
     /// new pair can be stored over it.
     fn stored_generation(&self, conn: &ConnectionId) -> Result<Option<u64>> {
-        Ok(self.read_bytes(conn)?.map(|bytes| {
-            serde_json::from_slice::<GenerationOnly>(&bytes)
-                .map(|g| g.generation)
-                .unwrap_or(0)
-        }))
+        match self.read_bytes(conn) {
+            Ok(bytes) => Ok(bytes.map(|bytes| {
+                serde_json::from_slice::<GenerationOnly>(&bytes)
+                    .map(|g| g.generation)
+                    .unwrap_or(0)
+            })),
+            // Oversized: corrupt, generation 0 like any unreadable record.
+            Err(e) if *e.kind() == ErrorKind::Protocol => Ok(Some(0)),
+            Err(e) => Err(e),
+        }
     }
 
     fn open_lock_file(&self, conn: &ConnectionId, which: &str) -> Result<File> {

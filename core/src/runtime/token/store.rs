@@ -26,7 +26,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use secrecy::ExposeSecret;
 
+use super::seal::{is_sealed, TOKEN_KEY_ENV};
 use super::{
     add, classify_refresh_error, dead, freshness, no_pair, too_early, AccessToken, BrokerConfig,
     ConnectionId, Freshness, TokenBroker, TokenPair, TokenRefresher,
@@ -311,8 +313,26 @@ impl<S: TokenStore + ?Sized> StoreTokenBroker<S> {
     }
 
     /// The store beneath.
-    pub fn store(&self) -> &Arc<S> {
+    pub fn token_store(&self) -> &Arc<S> {
         &self.store
+    }
+
+    /// The stored record; sealed values reaching the broker unopened mean no key is configured
+    /// for a store that holds sealed tokens: a configuration error, never a refresh with them.
+    async fn load(&self, conn: &ConnectionId) -> Result<Option<TokenRecord>> {
+        let record = self.store.load(conn).await?;
+        if let Some(r) = &record {
+            if is_sealed(r.pair.access_token.expose_secret())
+                || is_sealed(r.pair.refresh_token.expose_secret())
+            {
+                return Err(Error::config(format!(
+                    "the stored tokens of connection {conn} are sealed, but no key is configured: \
+                     set {TOKEN_KEY_ENV} to the key they were sealed with"
+                ))
+                .with_operation("open_token"));
+            }
+        }
+        Ok(record)
     }
 
     fn gate(&self, conn: &ConnectionId) -> Arc<tokio::sync::Mutex<()>> {
@@ -356,7 +376,7 @@ impl<S: TokenStore + ?Sized> StoreTokenBroker<S> {
     }
 
     async fn get(&self, conn: &ConnectionId, want: Want<'_>) -> Result<AccessToken> {
-        if let Decision::Use(tok) = self.decide(conn, self.store.load(conn).await?, &want)? {
+        if let Decision::Use(tok) = self.decide(conn, self.load(conn).await?, &want)? {
             return Ok(tok);
         }
         let gate = self.gate(conn);
@@ -398,7 +418,7 @@ impl<S: TokenStore + ?Sized> StoreTokenBroker<S> {
     /// pair if it is usable, never the refused one.
     async fn after_lost_commit(&self, conn: &ConnectionId) -> Result<AccessToken> {
         tracing::warn!(connection = %conn, "refreshed pair discarded: a newer pair was stored");
-        match self.decide(conn, self.store.load(conn).await?, &Want::IfDue)? {
+        match self.decide(conn, self.load(conn).await?, &Want::IfDue)? {
             Decision::Use(tok) => Ok(tok),
             Decision::Refresh(_) => Err(Error::new(
                 ErrorKind::Unavailable,
@@ -410,7 +430,7 @@ impl<S: TokenStore + ?Sized> StoreTokenBroker<S> {
 
     /// Refresh under the store's own lock: re-read, refresh, commit.
     async fn refresh_locked(&self, conn: &ConnectionId, want: &Want<'_>) -> Result<AccessToken> {
-        let record = match self.decide(conn, self.store.load(conn).await?, want)? {
+        let record = match self.decide(conn, self.load(conn).await?, want)? {
             Decision::Use(tok) => return Ok(tok),
             Decision::Refresh(r) => r,
         };
@@ -459,7 +479,7 @@ impl<S: TokenStore + ?Sized> StoreTokenBroker<S> {
             .max(self.config.refresh_timeout + Duration::from_secs(1));
         let owner = uuid::Uuid::new_v4().to_string();
         loop {
-            let record = match self.decide(conn, self.store.load(conn).await?, want)? {
+            let record = match self.decide(conn, self.load(conn).await?, want)? {
                 Decision::Use(tok) => return Ok(tok),
                 Decision::Refresh(r) => r,
             };
@@ -578,7 +598,7 @@ impl<S: TokenStore + ?Sized> TokenBroker for StoreTokenBroker<S> {
         for _ in 0..16 {
             // The refresh count survives a re-consent; a record that cannot be read (corrupt,
             // other key) is replaced.
-            let (expected, refreshes) = match self.store.load(conn).await {
+            let (expected, refreshes) = match self.load(conn).await {
                 Ok(r) => (
                     r.as_ref().map(|r| r.generation),
                     r.map_or(0, |r| r.refreshes),
@@ -607,7 +627,7 @@ impl<S: TokenStore + ?Sized> TokenBroker for StoreTokenBroker<S> {
     }
 
     async fn current(&self, conn: &ConnectionId) -> Result<Option<TokenPair>> {
-        Ok(self.store.load(conn).await?.map(|r| r.pair))
+        Ok(self.load(conn).await?.map(|r| r.pair))
     }
 
     async fn rejected(&self, conn: &ConnectionId, rejected: &AccessToken) -> Result<AccessToken> {
@@ -615,7 +635,7 @@ impl<S: TokenStore + ?Sized> TokenBroker for StoreTokenBroker<S> {
     }
 
     async fn refresh_count(&self, conn: &ConnectionId) -> Result<u64> {
-        Ok(self.store.load(conn).await?.map_or(0, |r| r.refreshes))
+        Ok(self.load(conn).await?.map_or(0, |r| r.refreshes))
     }
 
     async fn remove(&self, conn: &ConnectionId) -> Result<()> {
