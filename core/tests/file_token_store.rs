@@ -816,3 +816,53 @@ async fn spec_builds_file_and_memory_brokers() {
     assert_eq!(*e.kind(), ErrorKind::ReconsentRequired);
     assert_eq!(vendor.calls(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_if_absent_never_overwrites_a_stored_pair() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clock = Arc::new(ManualClock::new(start()));
+    let vendor = ClockedVendor::new(clock.clone(), Duration::ZERO);
+    let conn = ConnectionId::new("exact:seeded").expect("id");
+    let seed = || {
+        TokenPair::new(
+            "",
+            "SECRET-REFRESH-0",
+            DateTime::<Utc>::UNIX_EPOCH,
+            DateTime::<Utc>::UNIX_EPOCH,
+        )
+    };
+    // Eight "processes" start at once and each seeds the configured refresh token: one wins.
+    let brokers: Vec<Arc<StoreTokenBroker<FileTokenStore>>> = (0..8)
+        .map(|_| Arc::new(clocked_broker(dir.path(), &clock, &vendor, Some(key()))))
+        .collect();
+    let mut handles = Vec::new();
+    for b in &brokers {
+        let (b, c, p) = (b.clone(), conn.clone(), seed());
+        handles.push(tokio::spawn(async move { b.store_if_absent(&c, p).await }));
+    }
+    let mut stored = 0;
+    for h in handles {
+        stored += u32::from(h.await.expect("join").expect("seed"));
+    }
+    assert_eq!(stored, 1);
+    // The first call refreshes (the seed has no access token) and rotates the refresh token.
+    let tok = brokers[0].access_token(&conn).await.expect("token");
+    assert_eq!(tok.expose_secret(), "SECRET-ACCESS-1");
+    // A restart seeds the configured (now dead) refresh token again: it must not overwrite.
+    assert!(!brokers[1]
+        .store_if_absent(&conn, seed())
+        .await
+        .expect("seed"));
+    let current = brokers[2]
+        .current(&conn)
+        .await
+        .expect("read")
+        .expect("pair");
+    assert_eq!(current.refresh_token.expose_secret(), "SECRET-REFRESH-1");
+    assert_eq!(vendor.calls(), 1);
+    // The memory broker has the same semantics.
+    let mem =
+        grootboek_core::runtime::MemoryTokenBroker::new(vendor.clone(), BrokerConfig::default());
+    assert!(mem.store_if_absent(&conn, seed()).await.expect("seed"));
+    assert!(!mem.store_if_absent(&conn, seed()).await.expect("seed"));
+}

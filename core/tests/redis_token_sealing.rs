@@ -131,3 +131,38 @@ async fn redis_token_values_are_sealed_and_a_wrong_key_is_a_config_error() {
     assert_eq!(vendor.stats().reused, 0);
     redis.delete_prefix(&prefix).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_store_if_absent_never_overwrites_a_stored_pair() {
+    let redis = test_redis().await;
+    let prefix = unique_prefix("seed");
+    let (vendor, pair) = FakeVendor::start(Duration::from_secs(600), Duration::ZERO).await;
+    let refresher = Arc::new(TcpRefresher::new(vendor.addr, Duration::ZERO));
+    let broker = TokenStoreSpec::parse(&redis.url)
+        .expect("spec")
+        .with_redis_prefix(&prefix)
+        .build(refresher, BrokerConfig::default())
+        .await
+        .expect("build");
+    let conn = ConnectionId::new("exact:seed").expect("id");
+    assert!(broker
+        .store_if_absent(&conn, pair.clone())
+        .await
+        .expect("seed"));
+    let other = grootboek_core::runtime::TokenPair::new(
+        "SECRET-ACCESS-other",
+        "SECRET-REFRESH-other",
+        chrono::Utc::now(),
+        chrono::Utc::now(),
+    );
+    assert!(!broker.store_if_absent(&conn, other).await.expect("seed"));
+    let current = broker.current(&conn).await.expect("read").expect("pair");
+    assert_eq!(
+        current.refresh_token.expose_secret(),
+        pair.refresh_token.expose_secret()
+    );
+    // After a remove (tombstone), a seed is stored again.
+    broker.remove(&conn).await.expect("remove");
+    assert!(broker.store_if_absent(&conn, pair).await.expect("seed"));
+    redis.delete_prefix(&prefix).await;
+}

@@ -230,6 +230,18 @@ pub trait TokenBroker: Send + Sync + fmt::Debug {
     /// the dead-grant mark. A refresh in flight for `conn` can no longer commit over it.
     async fn store(&self, conn: &ConnectionId, pair: TokenPair) -> Result<()>;
 
+    /// Store `pair` only when no pair is stored for `conn` (e.g. a refresh token from the
+    /// configuration, seeded at start-up): a pair that another process stored or rotated meanwhile
+    /// is never overwritten. Returns whether `pair` was stored. The default (read, then store) is
+    /// not atomic; the brokers of this crate override it with an atomic one.
+    async fn store_if_absent(&self, conn: &ConnectionId, pair: TokenPair) -> Result<bool> {
+        if self.current(conn).await?.is_some() {
+            return Ok(false);
+        }
+        self.store(conn, pair).await?;
+        Ok(true)
+    }
+
     /// The currently stored pair, if any.
     async fn current(&self, conn: &ConnectionId) -> Result<Option<TokenPair>>;
 

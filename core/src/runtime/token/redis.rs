@@ -460,6 +460,33 @@ impl RedisTokenBroker {
         }
     }
 
+    /// Store a pair (from a consent), or only when none is stored; whether it was stored.
+    async fn store_pair(
+        &self,
+        conn: &ConnectionId,
+        pair: TokenPair,
+        only_if_absent: bool,
+    ) -> Result<bool> {
+        let keys = self.keys(conn);
+        let meta = serde_json::to_string(&pair.metadata).unwrap_or_else(|_| "{}".to_owned());
+        let mut c = self.conn.clone();
+        let fence: u64 = self
+            .scripts
+            .store
+            .key(&keys.tok)
+            .key(&keys.fence)
+            .arg(self.seal(conn, "access", &pair.access_token))
+            .arg(self.seal(conn, "refresh", &pair.refresh_token))
+            .arg(millis(pair.expires_at))
+            .arg(millis(pair.issued_at))
+            .arg(meta)
+            .arg(if only_if_absent { "1" } else { "0" })
+            .invoke_async(&mut c)
+            .await
+            .map_err(|e| redis_error("store_token", e))?;
+        Ok(fence > 0)
+    }
+
     async fn release(&self, keys: &Keys, owner: &str) {
         let mut c = self.conn.clone();
         let released: std::result::Result<i64, _> = self
@@ -494,23 +521,11 @@ impl TokenBroker for RedisTokenBroker {
     }
 
     async fn store(&self, conn: &ConnectionId, pair: TokenPair) -> Result<()> {
-        let keys = self.keys(conn);
-        let meta = serde_json::to_string(&pair.metadata).unwrap_or_else(|_| "{}".to_owned());
-        let mut c = self.conn.clone();
-        let _fence: u64 = self
-            .scripts
-            .store
-            .key(&keys.tok)
-            .key(&keys.fence)
-            .arg(self.seal(conn, "access", &pair.access_token))
-            .arg(self.seal(conn, "refresh", &pair.refresh_token))
-            .arg(millis(pair.expires_at))
-            .arg(millis(pair.issued_at))
-            .arg(meta)
-            .invoke_async(&mut c)
-            .await
-            .map_err(|e| redis_error("store_token", e))?;
-        Ok(())
+        self.store_pair(conn, pair, false).await.map(|_| ())
+    }
+
+    async fn store_if_absent(&self, conn: &ConnectionId, pair: TokenPair) -> Result<bool> {
+        self.store_pair(conn, pair, true).await
     }
 
     async fn current(&self, conn: &ConnectionId) -> Result<Option<TokenPair>> {

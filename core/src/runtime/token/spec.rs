@@ -187,6 +187,22 @@ impl TokenStoreSpec {
         }
     }
 
+    /// `Ok` for a durable store; otherwise the [`ErrorKind::Config`](crate::ErrorKind::Config)
+    /// error a vendor with rotating refresh tokens (Exact) gives when the user did not allow an
+    /// ephemeral store explicitly (`ephemeral`, `--ephemeral`): it explains that the rotated
+    /// refresh token would die with the process.
+    pub fn require_durable(&self, vendor: &str) -> Result<()> {
+        if self.is_durable() {
+            return Ok(());
+        }
+        Err(Error::config(format!(
+            "{vendor} rotates its refresh token on every refresh: with the token store `{self}` \
+             the rotated token is lost when this process ends, and the next run needs a new \
+             consent (\"Old refresh token used\"). Set {TOKEN_STORE_ENV}=file:DIR or a redis:// \
+             URL, or allow an ephemeral store explicitly (`ephemeral` / `--ephemeral`)"
+        )))
+    }
+
     /// Build the broker for this spec: memory → [`MemoryTokenBroker`]; file →
     /// [`StoreTokenBroker`] over a [`FileTokenStore`]; Redis → `RedisTokenBroker` (connecting
     /// now); custom → [`StoreTokenBroker`] over the store (sealed by a [`SealedTokenStore`] when a
@@ -319,6 +335,12 @@ mod tests {
         }
         assert!(!TokenStoreSpec::memory().is_durable());
         assert!(TokenStoreSpec::file("/x").is_durable());
+        assert!(TokenStoreSpec::file("/x").require_durable("Exact").is_ok());
+        let e = TokenStoreSpec::memory()
+            .require_durable("Exact")
+            .expect_err("memory is not durable");
+        assert_eq!(*e.kind(), ErrorKind::Config);
+        assert!(e.message().contains("ephemeral"), "{e}");
     }
 
     #[test]

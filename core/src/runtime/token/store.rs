@@ -626,6 +626,21 @@ impl<S: TokenStore + ?Sized> TokenBroker for StoreTokenBroker<S> {
         .with_operation("store_token"))
     }
 
+    async fn store_if_absent(&self, conn: &ConnectionId, pair: TokenPair) -> Result<bool> {
+        // A record that cannot be read is an error here: a seed never replaces it.
+        if self.load(conn).await?.is_some() {
+            return Ok(false);
+        }
+        let record = TokenRecord {
+            pair,
+            generation: next_generation(None),
+            refreshes: 0,
+            dead: false,
+            lease: None,
+        };
+        self.store.compare_and_swap(conn, None, &record).await
+    }
+
     async fn current(&self, conn: &ConnectionId) -> Result<Option<TokenPair>> {
         Ok(self.load(conn).await?.map(|r| r.pair))
     }
