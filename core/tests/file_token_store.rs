@@ -661,7 +661,8 @@ async fn lockless_store_leases_give_one_refresh_per_expiry_for_two_brokers() {
         })
         .collect();
     brokers[0].store(&conn, pair).await.expect("store");
-    let run = Duration::from_millis(2200);
+    // Refreshes are due ~700, ~1400 and ~2100 ms after the store: three in 2.5 s.
+    let run = Duration::from_millis(2500);
     let (r0, r1) = tokio::join!(
         run_token_workers(brokers[0].clone(), conn.clone(), vendor.addr, 12, run),
         run_token_workers(brokers[1].clone(), conn.clone(), vendor.addr, 12, run),
