@@ -16,6 +16,9 @@
 //! `<name>` is the connection id with every character but `A-Z a-z 0-9 - _ .` percent-encoded
 //! (`exact:acme` → `exact%3Aacme`); a long id is replaced by `h-` and its SHA-256 in hex. The file
 //! names its connection, and a file of another connection is refused.
+//!
+//! Keep the directory on a local file system: `flock` over a network file system is not reliable.
+//! Processes on several machines share tokens through Redis instead.
 
 use std::collections::BTreeMap;
 use std::fmt;
