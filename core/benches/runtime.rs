@@ -1,4 +1,4 @@
-//! Overhead per call of the token broker and the budget, in memory and on Redis.
+//! Overhead per call of the token broker and the budget, in memory, in files and on Redis.
 //!
 //! Redis: `GROOTBOEK_REDIS_URL`, else `redis://127.0.0.1:6379`; the Redis groups are left out
 //! (with a message) when neither answers.
@@ -10,9 +10,9 @@ use async_trait::async_trait;
 use chrono::Utc;
 use criterion::{criterion_group, criterion_main, Criterion};
 use grootboek_core::runtime::{
-    BrokerConfig, Bucket, Budget, Charge, ConnectionId, ExactBudget, MemoryBudget,
+    BrokerConfig, Bucket, Budget, Charge, ConnectionId, ExactBudget, FileTokenStore, MemoryBudget,
     MemoryTokenBroker, RedisBrokerConfig, RedisBudget, RedisBudgetConfig, RedisTokenBroker,
-    TokenBroker, TokenPair, TokenRefresher,
+    StoreBrokerConfig, StoreTokenBroker, TokenBroker, TokenKey, TokenPair, TokenRefresher,
 };
 use grootboek_core::Result;
 
@@ -87,6 +87,30 @@ fn bench(c: &mut Criterion) {
         b.to_async(&rt)
             .iter(|| async { memory.access_token(&conn).await.expect("token") })
     });
+
+    // The file broker reads (and, with a key, opens) the record on every call.
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, key) in [
+        ("token_broker/file/access_token", None),
+        (
+            "token_broker/file_sealed/access_token",
+            Some(TokenKey::from_bytes([1; 32])),
+        ),
+    ] {
+        let store = FileTokenStore::new(dir.path())
+            .expect("store")
+            .with_key(key);
+        let file = StoreTokenBroker::new(
+            Arc::new(store),
+            Arc::new(NeverCalled),
+            StoreBrokerConfig::default(),
+        );
+        rt.block_on(file.store(&conn, pair())).expect("store");
+        g.bench_function(name, |b| {
+            b.to_async(&rt)
+                .iter(|| async { file.access_token(&conn).await.expect("token") })
+        });
+    }
 
     let budget = MemoryBudget::new();
     let wide = wide_charges();

@@ -37,8 +37,11 @@ pub use connection::{
 };
 pub use retry::{is_retryable, retry, retry_without_check, Landed, RetryPolicy};
 pub use token::{
-    classify_refresh_error, is_dead_grant, AccessToken, BrokerConfig, ConnectionId,
-    MemoryTokenBroker, TokenBroker, TokenPair, TokenRefresher,
+    build_token_broker, classify_refresh_error, is_dead_grant, AccessToken, BrokerConfig,
+    ConnectionId, FileTokenStore, MemoryTokenBroker, MemoryTokenStore, RefreshLease, RefreshLock,
+    SealedTokenStore, StoreBrokerConfig, StoreTokenBroker, TokenBroker, TokenKey, TokenPair,
+    TokenRecord, TokenRefresher, TokenStore, TokenStoreLocation, TokenStoreSpec, TOKEN_KEY_ENV,
+    TOKEN_STORE_ENV,
 };
 
 #[cfg(feature = "redis")]

@@ -168,6 +168,18 @@ impl TokenBroker for MemoryTokenBroker {
         Ok(())
     }
 
+    async fn store_if_absent(&self, conn: &ConnectionId, pair: TokenPair) -> Result<bool> {
+        let slot = self.slot(conn);
+        let mut state = lock(&slot.state);
+        if state.pair.is_some() {
+            return Ok(false);
+        }
+        state.pair = Some(pair);
+        state.generation += 1;
+        state.dead = false;
+        Ok(true)
+    }
+
     async fn current(&self, conn: &ConnectionId) -> Result<Option<TokenPair>> {
         Ok(lock(&self.slot(conn).state).pair.clone())
     }

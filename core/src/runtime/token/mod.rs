@@ -14,9 +14,13 @@
 //! # let _ = newer; Ok(()) }
 //! ```
 
+pub mod file;
 pub mod memory;
 #[cfg(feature = "redis")]
 pub mod redis;
+pub mod seal;
+pub mod spec;
+pub mod store;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -30,7 +34,14 @@ use secrecy::{ExposeSecret, SecretString};
 use super::clock::{Clock, SystemClock};
 use crate::error::{Error, ErrorKind, Result};
 
+pub use file::FileTokenStore;
 pub use memory::MemoryTokenBroker;
+pub use seal::{SealedTokenStore, TokenKey, TOKEN_KEY_ENV};
+pub use spec::{build_token_broker, TokenStoreLocation, TokenStoreSpec, TOKEN_STORE_ENV};
+pub use store::{
+    MemoryTokenStore, RefreshLease, RefreshLock, StoreBrokerConfig, StoreTokenBroker, TokenRecord,
+    TokenStore,
+};
 
 /// The identity of one vendor connection (one consent): e.g. `exact:acme` or
 /// `twinfield:org-42`. Used in Redis keys, so it is restricted to
@@ -218,6 +229,18 @@ pub trait TokenBroker: Send + Sync + fmt::Debug {
     /// Store the pair from the code exchange (or a re-consent), replacing any pair and clearing
     /// the dead-grant mark. A refresh in flight for `conn` can no longer commit over it.
     async fn store(&self, conn: &ConnectionId, pair: TokenPair) -> Result<()>;
+
+    /// Store `pair` only when no pair is stored for `conn` (e.g. a refresh token from the
+    /// configuration, seeded at start-up): a pair that another process stored or rotated meanwhile
+    /// is never overwritten. Returns whether `pair` was stored. The default (read, then store) is
+    /// not atomic; the brokers of this crate override it with an atomic one.
+    async fn store_if_absent(&self, conn: &ConnectionId, pair: TokenPair) -> Result<bool> {
+        if self.current(conn).await?.is_some() {
+            return Ok(false);
+        }
+        self.store(conn, pair).await?;
+        Ok(true)
+    }
 
     /// The currently stored pair, if any.
     async fn current(&self, conn: &ConnectionId) -> Result<Option<TokenPair>>;

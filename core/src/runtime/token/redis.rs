@@ -18,7 +18,10 @@
 //!
 //! Fencing protects only this store: a holder that stalls past its lease cannot overwrite a newer
 //! pair, but the vendor may already have rotated the refresh token it used (Exact); the refused
-//! pair is kept in the orphan key for 24 hours. Token values are never logged.
+//! pair is kept in the orphan key for 24 hours. Token values are never logged; with a key
+//! ([`RedisBrokerConfig::key`], `GROOTBOEK_TOKEN_KEY`) the `access` and `refresh` fields (and the
+//! orphan's) hold only sealed values ([`seal`](super::seal)), and a wrong key is a `Config` error
+//! that never leads to a refresh.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -29,8 +32,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use redis::aio::ConnectionManager;
 use redis::Script;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
+use super::seal::{open, seal, TokenKey};
 use super::{
     add, classify_refresh_error, dead, freshness, no_pair, too_early, AccessToken, BrokerConfig,
     ConnectionId, Freshness, TokenBroker, TokenPair, TokenRefresher,
@@ -58,6 +62,9 @@ pub struct RedisBrokerConfig {
     /// The first and the longest pause between re-reads while another worker refreshes
     /// (default 10 ms and 250 ms).
     pub poll: (Duration, Duration),
+    /// Seals the access and refresh tokens (and orphans) in Redis when set
+    /// (`GROOTBOEK_TOKEN_KEY`); `None` (the default) stores them in clear.
+    pub key: Option<TokenKey>,
 }
 
 impl Default for RedisBrokerConfig {
@@ -69,6 +76,7 @@ impl Default for RedisBrokerConfig {
             refresh_timeout: Duration::from_secs(10),
             wait_timeout: Duration::from_secs(40),
             poll: (Duration::from_millis(10), Duration::from_millis(250)),
+            key: None,
         }
     }
 }
@@ -83,6 +91,12 @@ impl RedisBrokerConfig {
     /// Set skew and clock.
     pub fn with_broker(mut self, broker: BrokerConfig) -> Self {
         self.broker = broker;
+        self
+    }
+
+    /// Seal the tokens with `key` (`None`: in clear).
+    pub fn with_key(mut self, key: Option<TokenKey>) -> Self {
+        self.key = key;
         self
     }
 
@@ -200,6 +214,11 @@ impl RedisTokenBroker {
         Self::new(connect(url).await?, refresher, config)
     }
 
+    /// A token value as stored: sealed when a key is configured.
+    fn seal(&self, conn: &ConnectionId, field: &str, secret: &SecretString) -> String {
+        seal(self.config.key.as_ref(), conn, field, secret)
+    }
+
     fn keys(&self, conn: &ConnectionId) -> Keys {
         let p = &self.config.key_prefix;
         Keys {
@@ -226,9 +245,10 @@ impl RedisTokenBroker {
             Some(m) if !m.is_empty() => serde_json::from_str(m).map_err(|_| malformed(conn))?,
             _ => BTreeMap::new(),
         };
+        let key = self.config.key.as_ref();
         let pair = TokenPair {
-            access_token: SecretString::from(access.clone()),
-            refresh_token: SecretString::from(refresh.clone()),
+            access_token: open(key, conn, "access", access)?,
+            refresh_token: open(key, conn, "refresh", refresh)?,
             expires_at: from_millis(conn, h.get("exp_ms"))?,
             issued_at: from_millis(conn, h.get("iat_ms"))?,
             metadata,
@@ -403,8 +423,8 @@ impl RedisTokenBroker {
             .key(&keys.orphan)
             .arg(owner)
             .arg(fence)
-            .arg(pair.access_token.expose_secret())
-            .arg(pair.refresh_token.expose_secret())
+            .arg(self.seal(conn, "access", &pair.access_token))
+            .arg(self.seal(conn, "refresh", &pair.refresh_token))
             .arg(millis(pair.expires_at))
             .arg(millis(pair.issued_at))
             .arg(meta)
@@ -438,6 +458,33 @@ impl RedisTokenBroker {
             // surface the failure (the refreshed refresh token may now be the only valid one).
             Err(e) => HolderOutcome::Done(Err(redis_error("commit_token", e))),
         }
+    }
+
+    /// Store a pair (from a consent), or only when none is stored; whether it was stored.
+    async fn store_pair(
+        &self,
+        conn: &ConnectionId,
+        pair: TokenPair,
+        only_if_absent: bool,
+    ) -> Result<bool> {
+        let keys = self.keys(conn);
+        let meta = serde_json::to_string(&pair.metadata).unwrap_or_else(|_| "{}".to_owned());
+        let mut c = self.conn.clone();
+        let fence: u64 = self
+            .scripts
+            .store
+            .key(&keys.tok)
+            .key(&keys.fence)
+            .arg(self.seal(conn, "access", &pair.access_token))
+            .arg(self.seal(conn, "refresh", &pair.refresh_token))
+            .arg(millis(pair.expires_at))
+            .arg(millis(pair.issued_at))
+            .arg(meta)
+            .arg(if only_if_absent { "1" } else { "0" })
+            .invoke_async(&mut c)
+            .await
+            .map_err(|e| redis_error("store_token", e))?;
+        Ok(fence > 0)
     }
 
     async fn release(&self, keys: &Keys, owner: &str) {
@@ -474,23 +521,11 @@ impl TokenBroker for RedisTokenBroker {
     }
 
     async fn store(&self, conn: &ConnectionId, pair: TokenPair) -> Result<()> {
-        let keys = self.keys(conn);
-        let meta = serde_json::to_string(&pair.metadata).unwrap_or_else(|_| "{}".to_owned());
-        let mut c = self.conn.clone();
-        let _fence: u64 = self
-            .scripts
-            .store
-            .key(&keys.tok)
-            .key(&keys.fence)
-            .arg(pair.access_token.expose_secret())
-            .arg(pair.refresh_token.expose_secret())
-            .arg(millis(pair.expires_at))
-            .arg(millis(pair.issued_at))
-            .arg(meta)
-            .invoke_async(&mut c)
-            .await
-            .map_err(|e| redis_error("store_token", e))?;
-        Ok(())
+        self.store_pair(conn, pair, false).await.map(|_| ())
+    }
+
+    async fn store_if_absent(&self, conn: &ConnectionId, pair: TokenPair) -> Result<bool> {
+        self.store_pair(conn, pair, true).await
     }
 
     async fn current(&self, conn: &ConnectionId) -> Result<Option<TokenPair>> {
