@@ -418,7 +418,7 @@ mod tests {
         assert_eq!(c.division, Some(4133185));
         assert!(matches!(
             c.runtime.tokens,
-            grootboek_core::runtime::TokenSetting::Redis(_)
+            grootboek_core::runtime::TokenSetting::Store(ref s) if s.is_durable()
         ));
         assert_eq!(c.budgets.per_minute, 100);
         assert_eq!(c.budgets.per_day, 5000);

@@ -99,6 +99,9 @@ impl ExactLedger {
     /// Connect with `config` (see [`ExactConfig`]). Nothing is sent to Exact yet.
     pub async fn connect(config: ExactConfig) -> Result<Self> {
         config.validate()?;
+        // Exact rotates the refresh token on every refresh: one kept only in memory is lost with
+        // the process, and so is the consent.
+        config.runtime.require_durable_tokens(Vendor::Exact)?;
         let base = config.base()?;
         let policy = HostPolicy::new();
         policy.allow_origin("the Exact base URL", &base)?;

@@ -117,6 +117,7 @@ async fn r02_exact_sends_no_token_or_body_to_a_redirect_target() {
         let config = grootboek_exact::ExactConfig::new("client", CLIENT_SECRET)
             .with_base_url(format!("http://127.0.0.1:{}", hostile.port))
             .with_division(1)
+            .with_ephemeral_tokens(true)
             .with_retry(grootboek_core::runtime::RetryPolicy::default().with_max_attempts(1));
         let ledger = grootboek_exact::connect(config).await.unwrap();
         ledger.store_tokens(pair(expired)).await.unwrap();

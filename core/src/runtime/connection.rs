@@ -4,7 +4,9 @@
 //!
 //! | variable | meaning | default |
 //! |---|---|---|
-//! | `GROOTBOEK_TOKEN_STORE` | where token pairs live: `memory` or `redis` | `memory` |
+//! | `GROOTBOEK_TOKEN_STORE` | where token pairs live: `memory`, `file:DIR`, `redis` (at `GROOTBOEK_REDIS_URL`) or a `redis://` URL | `memory` |
+//! | `GROOTBOEK_TOKEN_KEY` | 32 bytes in base64: tokens in files and Redis are sealed (XChaCha20-Poly1305) | none |
+//! | `GROOTBOEK_EPHEMERAL_TOKENS` | allow a store that does not outlive the process for a vendor whose refresh token rotates (Exact) | `false` |
 //! | `GROOTBOEK_BUDGET` | where rate budgets live: `memory` or `redis` | `memory` |
 //! | `GROOTBOEK_REDIS_URL` | Redis for `redis` tokens and budgets (feature `redis`) | `redis://127.0.0.1:6379` |
 //! | `GROOTBOEK_RETRY_MAX_ATTEMPTS` | attempts per request for temporary failures, the first included | `4` |
@@ -30,7 +32,7 @@ use super::clock::{Clock, SystemClock};
 use super::http::HttpSettings;
 use super::retry::RetryPolicy;
 use super::token::{
-    BrokerConfig, ConnectionId, MemoryTokenBroker, TokenBroker, TokenPair, TokenRefresher,
+    BrokerConfig, ConnectionId, TokenBroker, TokenKey, TokenPair, TokenRefresher, TokenStoreSpec,
 };
 use crate::error::{Error, Result};
 use crate::vendor::{Defences, Vendor};
@@ -39,23 +41,25 @@ use crate::vendor::{Defences, Vendor};
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
 
 /// Where a connection's token pairs live.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub enum TokenSetting {
-    /// In this process only.
-    #[default]
-    Memory,
-    /// In Redis, shared by every process of the connection (feature `redis`). The URL may hold a
-    /// password, so it is a secret.
-    Redis(SecretString),
-    /// A broker built by the caller (shared by several ledgers, or a team's own store).
+    /// A store named by a [`TokenStoreSpec`] (memory, a file directory, Redis, a team's own),
+    /// with its sealing key; the broker is built at connect.
+    Store(TokenStoreSpec),
+    /// A broker built by the caller (shared by several ledgers).
     Broker(Arc<dyn TokenBroker>),
+}
+
+impl Default for TokenSetting {
+    fn default() -> Self {
+        TokenSetting::Store(TokenStoreSpec::memory())
+    }
 }
 
 impl fmt::Debug for TokenSetting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TokenSetting::Memory => f.write_str("Memory"),
-            TokenSetting::Redis(_) => f.write_str("Redis([REDACTED])"),
+            TokenSetting::Store(spec) => f.debug_tuple("Store").field(spec).finish(),
             TokenSetting::Broker(b) => f.debug_tuple("Broker").field(b).finish(),
         }
     }
@@ -89,6 +93,9 @@ impl fmt::Debug for BudgetSetting {
 pub struct ConnectionRuntime {
     /// Where token pairs live.
     pub tokens: TokenSetting,
+    /// Allow a token store that does not outlive the process for a vendor whose refresh token
+    /// rotates (Exact): the consent is then used up when the process ends. Off by default.
+    pub ephemeral_tokens: bool,
     /// Where budgets live.
     pub budget: BudgetSetting,
     /// Retry of temporary failures.
@@ -109,7 +116,8 @@ pub struct ConnectionRuntime {
 impl Default for ConnectionRuntime {
     fn default() -> Self {
         Self {
-            tokens: TokenSetting::Memory,
+            tokens: TokenSetting::default(),
+            ephemeral_tokens: false,
             budget: BudgetSetting::Memory,
             retry: RetryPolicy::default(),
             http: HttpSettings::default(),
@@ -142,20 +150,22 @@ impl ConnectionRuntime {
                     .unwrap_or_else(|| DEFAULT_REDIS_URL.to_string()),
             )
         };
+        let key = env
+            .var("TOKEN_KEY")
+            .map(|k| TokenKey::from_base64(&k))
+            .transpose()?;
         if let Some(v) = env.var("TOKEN_STORE") {
-            self.tokens = match v.to_ascii_lowercase().as_str() {
-                "memory" => TokenSetting::Memory,
-                "redis" => TokenSetting::Redis(redis_url()),
-                _ if v.starts_with("redis://") || v.starts_with("rediss://") => {
-                    TokenSetting::Redis(SecretString::from(v))
-                }
-                _ => {
-                    return Err(Error::config(format!(
-                        "{}: `{v}` is not memory or redis",
-                        env.name("TOKEN_STORE")
-                    )))
-                }
+            let spec = if v.eq_ignore_ascii_case("redis") {
+                TokenStoreSpec::parse(redis_url().expose_secret())?
+            } else {
+                TokenStoreSpec::parse(&v)?
             };
+            self.tokens = TokenSetting::Store(spec.with_key(key));
+        } else if let (Some(key), TokenSetting::Store(spec)) = (key, &self.tokens) {
+            self.tokens = TokenSetting::Store(spec.clone().with_key(Some(key)));
+        }
+        if let Some(b) = env.boolean("EPHEMERAL_TOKENS")? {
+            self.ephemeral_tokens = b;
         }
         if let Some(v) = env.var("BUDGET") {
             self.budget = match v.to_ascii_lowercase().as_str() {
@@ -193,7 +203,8 @@ impl ConnectionRuntime {
         Ok(self)
     }
 
-    /// The token broker of this connection: in memory, on Redis, or the caller's.
+    /// The token broker of this connection, from its store (memory, file, Redis, a team's own)
+    /// or the caller's broker.
     pub async fn token_broker(
         &self,
         refresher: Arc<dyn TokenRefresher>,
@@ -202,26 +213,20 @@ impl ConnectionRuntime {
             .with_skew(self.refresh_skew)
             .with_clock(self.clock.clone());
         match &self.tokens {
-            TokenSetting::Memory => Ok(Arc::new(MemoryTokenBroker::new(refresher, config))),
+            TokenSetting::Store(spec) => spec.build(refresher, config).await,
             TokenSetting::Broker(b) => Ok(b.clone()),
-            #[cfg(feature = "redis")]
-            TokenSetting::Redis(url) => {
-                use super::token::redis::{RedisBrokerConfig, RedisTokenBroker};
-                let broker = RedisTokenBroker::connect(
-                    url.expose_secret(),
-                    refresher,
-                    RedisBrokerConfig::default().with_broker(config),
-                )
-                .await?;
-                Ok(Arc::new(broker))
-            }
-            #[cfg(not(feature = "redis"))]
-            TokenSetting::Redis(url) => {
-                let _ = url.expose_secret();
-                Err(Error::config(
-                    "tokens on Redis need the `redis` feature of grootboek (and of the adapter)",
-                ))
-            }
+        }
+    }
+
+    /// For a vendor whose refresh token rotates on every refresh (Exact): refuse a token store
+    /// that dies with the process unless [`ConnectionRuntime::ephemeral_tokens`] allows it. A
+    /// broker built by the caller is the caller's responsibility.
+    pub fn require_durable_tokens(&self, vendor: Vendor) -> Result<()> {
+        match &self.tokens {
+            TokenSetting::Store(spec) if !self.ephemeral_tokens => spec
+                .require_durable(vendor.as_str())
+                .map_err(|e| e.with_vendor(vendor)),
+            _ => Ok(()),
         }
     }
 
@@ -249,7 +254,8 @@ impl ConnectionRuntime {
 }
 
 /// Store `refresh_token` for `conn` when the broker holds no pair yet: an expired pair holding
-/// only the refresh token, so the first call refreshes. A stored pair is never overwritten.
+/// only the refresh token, so the first call refreshes. A stored pair (perhaps rotated by another
+/// process a moment ago) is never overwritten: the broker's atomic `store_if_absent`.
 pub async fn seed_refresh_token(
     broker: &dyn TokenBroker,
     conn: &ConnectionId,
@@ -258,9 +264,6 @@ pub async fn seed_refresh_token(
     let Some(refresh) = refresh_token else {
         return Ok(());
     };
-    if broker.current(conn).await?.is_some() {
-        return Ok(());
-    }
     let long_ago = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
     let pair = TokenPair::new(
         String::new(),
@@ -268,7 +271,7 @@ pub async fn seed_refresh_token(
         long_ago,
         long_ago,
     );
-    broker.store(conn, pair).await
+    broker.store_if_absent(conn, pair).await.map(|_| ())
 }
 
 #[cfg(feature = "without-defences")]
@@ -409,10 +412,21 @@ pub trait RuntimeConfig: Sized {
     }
     /// Keep tokens and budgets on Redis at `url` (feature `redis`).
     fn with_redis(mut self, url: impl Into<String>) -> Self {
-        let url = SecretString::from(url.into());
+        let url: String = url.into();
         let r = self.runtime_mut();
-        r.tokens = TokenSetting::Redis(url.clone());
-        r.budget = BudgetSetting::Redis(url);
+        r.tokens = TokenSetting::Store(TokenStoreSpec::redis(url.clone()));
+        r.budget = BudgetSetting::Redis(SecretString::from(url));
+        self
+    }
+    /// Keep token pairs in this store (a file directory, Redis, a team's own).
+    fn with_token_store(mut self, spec: TokenStoreSpec) -> Self {
+        self.runtime_mut().tokens = TokenSetting::Store(spec);
+        self
+    }
+    /// Allow a token store that dies with the process, knowingly (see
+    /// [`ConnectionRuntime::ephemeral_tokens`]).
+    fn with_ephemeral_tokens(mut self, ephemeral: bool) -> Self {
+        self.runtime_mut().ephemeral_tokens = ephemeral;
         self
     }
     /// Turn quirk defences off (the conformance suite shows what each one prevents).
@@ -456,7 +470,7 @@ mod tests {
         assert_eq!(afas.http.timeout, Duration::from_secs(5));
         assert!(!exact.verify && !afas.verify);
         assert_eq!(afas.retry.max_attempts, 2);
-        assert!(matches!(afas.tokens, TokenSetting::Redis(_)));
+        assert!(matches!(afas.tokens, TokenSetting::Store(ref s) if s.is_durable()));
         assert!(
             !format!("{afas:?}").contains("10.1.2.3"),
             "the Redis URL is a secret"

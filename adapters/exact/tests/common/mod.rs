@@ -146,6 +146,8 @@ pub fn config(sim: &ExactSim, defences: Defences) -> ExactConfig {
         .with_webhook_secret(WEBHOOK_SECRET)
         .with_division(NL)
         .with_connection_id(format!("exact:test:{}", uuid::Uuid::new_v4()))
+        // One test process, one consent of the simulator's: memory is enough.
+        .with_ephemeral_tokens(true)
         .with_defences(defences)
         .with_retry(
             RetryPolicy::default()

@@ -134,7 +134,7 @@ mod exact {
             .variant(|c| {
                 {
                     let mut c = c;
-                    c.runtime.tokens = TokenSetting::Memory;
+                    c.runtime.tokens = TokenSetting::default();
                     c
                 }
                 .with_connection_id(format!("exact:conformance:q08:{}", uuid::Uuid::new_v4()))

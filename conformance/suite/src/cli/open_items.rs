@@ -39,6 +39,15 @@ pub struct OpenItemsArgs {
     /// a place for credentials that keeps them out of the shell history and the process list.
     #[arg(long, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
+    /// Where the connection's tokens live (`file:DIR`, a `redis://` URL, `memory`); the same as
+    /// `GROOTBOEK_TOKEN_STORE`. Exact rotates its refresh token on every refresh: keep it in a
+    /// durable store so that the next run can use it.
+    #[arg(long, value_name = "STORE")]
+    pub token_store: Option<String>,
+    /// Allow an in-memory token store on Exact knowingly: the rotated refresh token dies with
+    /// this run, and the next run needs a new consent.
+    #[arg(long)]
+    pub ephemeral: bool,
     /// Longest the whole listing may take, in seconds.
     #[arg(long, default_value_t = 120)]
     pub timeout_secs: u64,
@@ -57,6 +66,15 @@ pub async fn run(args: OpenItemsArgs) -> Result<ExitCode, String> {
         Some(path) => read_env_file(path)?,
         None => HashMap::new(),
     };
+    if let Some(store) = &args.token_store {
+        overrides.insert(
+            "GROOTBOEK_TOKEN_STORE".to_string(),
+            store.trim().to_string(),
+        );
+    }
+    if args.ephemeral {
+        overrides.insert("GROOTBOEK_EPHEMERAL_TOKENS".to_string(), "true".to_string());
+    }
     if let Some(url) = &args.base_url {
         let url = url.trim();
         if !(url.starts_with("http://") || url.starts_with("https://")) {

@@ -144,6 +144,8 @@ fn config(
         .with_webhook_secret(WEBHOOK_SECRET)
         .with_division(DIVISION)
         .with_connection_id(format!("exact:conformance:{}", uuid::Uuid::new_v4()))
+        // One run against the simulator's consent: tokens in memory, knowingly.
+        .with_ephemeral_tokens(true)
         .with_defences(defences)
         // The cases are about correctness, not pacing: the simulator's limits are lifted too.
         .with_budgets(Budgets {
