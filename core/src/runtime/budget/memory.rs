@@ -1,4 +1,4 @@
-//! [`MemoryBudget`]: rate buckets ([`GcraModel`]) and concurrency caps (tokio semaphores) for
+//! [`MemoryBudget`]: rate buckets ([`WindowModel`]: a sliding-window log and a pacer) and concurrency caps (tokio semaphores) for
 //! the workers of one process. Time is `tokio::time::Instant`, so tests may pause tokio's clock.
 
 use std::collections::HashMap;
@@ -10,12 +10,15 @@ use async_trait::async_trait;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
-use super::gcra::{GcraModel, GcraParams};
+use super::window::{WindowModel, WindowParams};
 use super::{merge, over_max_wait, Admission, Bucket, Budget, Charge, Limit, Permit};
 use crate::error::Result;
 
 /// How often a request denied only by a concurrency cap looks again in `try_acquire`.
 const SLOT_POLL: Duration = Duration::from_millis(5);
+
+/// Every this many admissions, the state of idle buckets is dropped.
+const SWEEP_EVERY: u32 = 4096;
 
 /// A budget shared by the tasks of one process.
 pub struct MemoryBudget {
@@ -28,7 +31,9 @@ pub struct MemoryBudget {
 
 #[derive(Default)]
 struct State {
-    model: GcraModel,
+    model: WindowModel,
+    /// Admissions since the idle buckets were last forgotten.
+    since_sweep: u32,
     paused_until: HashMap<String, Instant>,
 }
 
@@ -98,21 +103,29 @@ impl MemoryBudget {
         if let Some(wait) = paused {
             return Err(wait);
         }
-        let rates: Vec<(&str, u64, GcraParams)> = merged
+        let rates: Vec<(&str, u64, WindowParams)> = merged
             .iter()
             .filter_map(|(b, cost)| match b.limit() {
                 Limit::Rate {
                     capacity,
                     window,
                     burst,
-                } => Some((b.name(), *cost, GcraParams::new(capacity, window, burst))),
+                } => Some((b.name(), *cost, WindowParams::new(capacity, window, burst))),
                 Limit::Concurrent { .. } => None,
             })
             .collect();
-        state
-            .model
-            .admit(self.now_us(), &rates)
-            .map_err(Duration::from_micros)
+        let now_us = self.now_us();
+        let admitted = state.model.admit(now_us, &rates);
+        if admitted.is_ok() {
+            // Buckets of organisations no longer called would otherwise stay for good.
+            state.since_sweep += 1;
+            if state.since_sweep >= SWEEP_EVERY {
+                state.since_sweep = 0;
+                state.model.forget_idle(now_us);
+                state.paused_until.retain(|_, until| *until > now);
+            }
+        }
+        admitted.map_err(Duration::from_micros)
     }
 }
 

@@ -35,6 +35,7 @@ pub mod layouts;
 pub mod memory;
 #[cfg(feature = "redis")]
 pub mod redis;
+pub mod window;
 
 use std::collections::BTreeMap;
 use std::fmt;
