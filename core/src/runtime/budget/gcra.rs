@@ -18,14 +18,17 @@ pub struct GcraParams {
 }
 
 impl GcraParams {
-    /// The pacer of `capacity` credits per `window` with `burst`: `T = ceil(span / capacity)`,
-    /// tolerance `burst · T`, where `span` is the window plus its slack
-    /// ([`super::window::span_us`]). Its sustained rate is the log's, `capacity` per `span`, so
-    /// the pacer smooths without lowering the utilisation.
+    /// The pacer of `capacity` credits per `window` with `burst`: `T = ceil(window / capacity)`,
+    /// tolerance `burst · T`. Its sustained rate is the vendor's nominal one, a little above the
+    /// log's (`capacity` per window plus slack), so the log binds and the pacer, which can catch
+    /// up after a pause, only smooths.
     pub fn new(capacity: u32, window: Duration, burst: u32) -> Self {
         let capacity = u64::from(capacity.max(1));
         let burst = u64::from(burst).clamp(1, capacity);
-        let emission_us = super::window::span_us(window).div_ceil(capacity).max(1);
+        let window_us = u64::try_from(window.as_micros())
+            .unwrap_or(u64::MAX / 4)
+            .max(1);
+        let emission_us = window_us.div_ceil(capacity).max(1);
         Self {
             emission_us,
             tolerance_us: burst.saturating_mul(emission_us),
@@ -109,22 +112,21 @@ mod tests {
 
     #[test]
     fn burst_then_steady_rate() {
-        // 10 credits a second, burst 3: T = 1.01 s / 10 = 101 ms (the span is the window plus a
-        // hundredth of slack), tolerance 303 ms.
+        // 10 credits a second, burst 3: T = 100 ms, tolerance 300 ms.
         let p = GcraParams::new(10, Duration::from_secs(1), 3);
         assert_eq!(
             p,
             GcraParams {
-                emission_us: 101_000,
-                tolerance_us: 303_000
+                emission_us: 100_000,
+                tolerance_us: 300_000
             }
         );
         let mut m = GcraModel::new();
         for _ in 0..3 {
             assert_eq!(m.admit(0, &[("a", 1, p)]), Ok(()));
         }
-        assert_eq!(m.admit(0, &[("a", 1, p)]), Err(101_000));
-        assert_eq!(m.admit(101_000, &[("a", 1, p)]), Ok(()));
+        assert_eq!(m.admit(0, &[("a", 1, p)]), Err(100_000));
+        assert_eq!(m.admit(100_000, &[("a", 1, p)]), Ok(()));
     }
 
     #[test]

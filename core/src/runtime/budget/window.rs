@@ -28,11 +28,14 @@
 //!
 //! ## The pacer
 //!
-//! A GCRA ([`super::gcra`]) with the emission interval `T = ceil(span / capacity)` and the
+//! A GCRA ([`super::gcra`]) with the emission interval `T = ceil(window / capacity)` and the
 //! tolerance `burst · T` spreads the admissions: an idle bucket lets `burst` credits through at
-//! once, then one credit per `T`. Its sustained rate equals the log's, so it does not lower the
-//! utilisation; it only keeps a bucket from spending its whole window in one burst. `burst` is
-//! also the largest charge one request may make.
+//! once, then one credit per `T`. Its sustained rate is a little above the log's, so the log
+//! binds and the pacer only keeps a bucket from spending its whole window in one burst. `burst`
+//! is also the largest charge one request may make. A small burst with charges of different
+//! sizes costs utilisation (a write of 3 waits for a full pacer while its credits trickle back
+//! one by one): a layout that mixes 1- and 3-credit charges gives its buckets a burst of half the
+//! capacity (about 99 % in the measurements; 3 gave 93.5 %).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
@@ -228,8 +231,8 @@ mod tests {
         assert_eq!(
             p.pacer,
             GcraParams {
-                emission_us: 2_424_000,
-                tolerance_us: 7_272_000
+                emission_us: 2_400_000,
+                tolerance_us: 7_200_000
             }
         );
         let day = WindowParams::new(5000, Duration::from_secs(86_400), 2500);
@@ -255,14 +258,14 @@ mod tests {
 
     #[test]
     fn the_pacer_spreads_a_small_burst() {
-        // 10 a second, burst 3: T = 101 ms.
+        // 10 a second, burst 3: T = 100 ms.
         let p = WindowParams::new(10, Duration::from_secs(1), 3);
         let mut m = WindowModel::new();
         for _ in 0..3 {
             assert_eq!(m.admit(0, &[("a", 1, p)]), Ok(()));
         }
-        assert_eq!(m.admit(0, &[("a", 1, p)]), Err(101_000));
-        assert_eq!(m.admit(101_000, &[("a", 1, p)]), Ok(()));
+        assert_eq!(m.admit(0, &[("a", 1, p)]), Err(100_000));
+        assert_eq!(m.admit(100_000, &[("a", 1, p)]), Ok(()));
     }
 
     #[test]
