@@ -158,7 +158,7 @@ async fn twinfield_uncertified_two_organisations_60_minutes() {
         processing_ms: (50, 400),
         // Each worker keeps to one organisation, so that both always have demand.
         charges: Arc::new(move |w: usize, rng: &mut StdRng| {
-            let org = if w % 2 == 0 { "ORG1" } else { "ORG2" };
+            let org = if w.is_multiple_of(2) { "ORG1" } else { "ORG2" };
             let op = if rng.random_bool(0.5) {
                 TwinfieldOperation::Write
             } else {

@@ -226,7 +226,10 @@ async fn redis_budget_concurrency_cap_holds_across_connections() {
 /// A step of the model test: move the clock (by an amount, or to the moment the oldest log
 /// entry of a bucket stops counting, give or take a microsecond), then charge some of three
 /// buckets.
-fn step() -> impl Strategy<Value = (u64, Option<(usize, u64)>, Vec<(usize, u64)>)> {
+/// (advance µs, jump to the expiry of a bucket's oldest entry ± µs, charges (bucket, credits))
+type Step = (u64, Option<(usize, u64)>, Vec<(usize, u64)>);
+
+fn step() -> impl Strategy<Value = Step> {
     (
         0u64..400_000,
         proptest::option::of((0usize..3, 0u64..3)),
