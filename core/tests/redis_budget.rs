@@ -88,10 +88,13 @@ async fn redis_budget_workers_share_the_limit_over_several_windows() {
     .await;
     let worst = max_in_any_window(&times, window_us);
     assert!(worst <= 100, "{worst} admitted within one window");
+    // Under demand the whole capacity is used once per span (the window plus its slack, here
+    // the 50 ms minimum).
+    let span_us = 550_000;
     let t0 = *times.first().expect("admissions");
-    for w in 0..4 {
-        let n = times.iter().filter(|t| (**t - t0) / window_us == w).count();
-        assert!(n >= 95, "window {w}: only {n} of 100 admitted under demand");
+    for w in 0..3 {
+        let n = times.iter().filter(|t| (**t - t0) / span_us == w).count();
+        assert!(n >= 95, "span {w}: only {n} of 100 admitted under demand");
     }
     redis.delete_prefix(&prefix).await;
 }

@@ -24,7 +24,7 @@
 //! the same steps in memory and in the Redis Lua script, on the Redis server's clock, one
 //! `EVALSHA` per attempt). Every admitted charge is logged (rounded up to a thousandth of the
 //! window, so a log holds about a thousand entries whatever the capacity) and counts for
-//! `span = window + slack`, `slack = min(window / 100, 2 s)`. A charge is admitted only when the
+//! `span = window + slack`, `slack = clamp(window / 100, 50 ms, 2 s)`. A charge is admitted only when the
 //! credits that still count plus its own fit the capacity, the pacer (`burst` credits at once,
 //! then the vendor's nominal rate) has room, no bucket is paused, and every concurrency cap has
 //! a slot, all or nothing.
