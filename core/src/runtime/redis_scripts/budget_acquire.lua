@@ -75,36 +75,40 @@ for i = 1, n do
         used = used + c
       end
     end
-    local drop = 0
-    while drop < len do
-      local chunk = redis.call('LRANGE', log, drop, drop + CHUNK - 1)
-      local k = 0
-      for _, e in ipairs(chunk) do
-        local q, c = parse(e)
-        if q + span > now then
+    -- Most calls find the oldest entry still counting: one LINDEX, nothing to drop.
+    local oldest = parse(redis.call('LINDEX', log, 0))
+    if oldest + span <= now then
+      local drop = 0
+      while drop < len do
+        local chunk = redis.call('LRANGE', log, drop, drop + CHUNK - 1)
+        local k = 0
+        for _, e in ipairs(chunk) do
+          local q, c = parse(e)
+          if q + span > now then
+            break
+          end
+          k = k + 1
+          used = used - c
+        end
+        drop = drop + k
+        if k < #chunk then
           break
         end
-        k = k + 1
-        used = used - c
       end
-      drop = drop + k
-      if k < #chunk then
-        break
-      end
-    end
-    if drop >= len then
-      redis.call('DEL', log, used_key)
-      len = 0
-      used = 0
-    elseif drop > 0 then
-      redis.call('LTRIM', log, drop, -1)
-      local pttl = redis.call('PTTL', log)
-      if pttl > 0 then
-        redis.call('SET', used_key, fmt(used), 'PX', pttl)
+      if drop >= len then
+        redis.call('DEL', log, used_key)
+        len = 0
+        used = 0
       else
-        redis.call('SET', used_key, fmt(used))
+        redis.call('LTRIM', log, drop, -1)
+        local pttl = redis.call('PTTL', log)
+        if pttl > 0 then
+          redis.call('SET', used_key, fmt(used), 'PX', pttl)
+        else
+          redis.call('SET', used_key, fmt(used))
+        end
+        len = len - drop
       end
-      len = len - drop
     end
   end
   useds[i] = used
