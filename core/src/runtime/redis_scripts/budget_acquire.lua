@@ -39,6 +39,8 @@ end
 
 local new_tats = {}
 local useds = {}
+-- Whether the sum of a log had to be counted again (its key was lost).
+local recounted = {}
 for i = 1, n do
   local a = 4 + (i - 1) * RATE_ARGS
   local cost = tonumber(ARGV[a + 1])
@@ -70,6 +72,7 @@ for i = 1, n do
       used = tonumber(stored)
     else
       -- The sum was lost (evicted): count the log again.
+      recounted[i] = true
       for _, e in ipairs(redis.call('LRANGE', log, 0, -1)) do
         local _, c = parse(e)
         used = used + c
@@ -181,16 +184,21 @@ for i = 1, n do
         joined = true
       end
     end
-    if not joined then
-      redis.call('RPUSH', log, fmt(q) .. ':' .. fmt(cost))
+    if joined and not recounted[i] then
+      -- Same newest entry, so the same expiry: only the sum changes (INCRBY keeps the TTL).
+      redis.call('INCRBY', KEYS[2 * n + i], cost)
+    else
+      if not joined then
+        redis.call('RPUSH', log, fmt(q) .. ':' .. fmt(cost))
+      end
+      -- Both keys live until the newest entry stops counting.
+      local log_ttl = math.floor((q + span - now) / 1000) + 2
+      if explicit then
+        log_ttl = math.max(log_ttl, 3600000)
+      end
+      redis.call('PEXPIRE', log, log_ttl)
+      redis.call('SET', KEYS[2 * n + i], fmt(useds[i] + cost), 'PX', log_ttl)
     end
-    -- Both keys live until the newest entry stops counting.
-    local log_ttl = math.floor((q + span - now) / 1000) + 2
-    if explicit then
-      log_ttl = math.max(log_ttl, 3600000)
-    end
-    redis.call('PEXPIRE', log, log_ttl)
-    redis.call('SET', KEYS[2 * n + i], fmt(useds[i] + cost), 'PX', log_ttl)
   end
 end
 for j = 1, m do
