@@ -5,8 +5,9 @@
 //!   on Redis, processes) ask at once (Q04); a dead grant becomes
 //!   [`ErrorKind::ReconsentRequired`](crate::ErrorKind::ReconsentRequired) and is never retried
 //!   (T04). [`MemoryTokenBroker`] for one process, `RedisTokenBroker` (feature `redis`) for many.
-//! - [`budget`]: a [`Budget`] admits a request only when every [`Charge`] fits: GCRA rate buckets
-//!   (credits per window) and concurrency caps, all or nothing; a vendor 429 pauses every worker on
+//! - [`budget`]: a [`Budget`] admits a request only when every [`Charge`] fits: rate buckets
+//!   (credits per window: a sliding-window log that no vendor window can see exceeded, and a
+//!   pacer) and concurrency caps, all or nothing; a vendor 429 pauses every worker on
 //!   a bucket until `Retry-After` (T05). [`MemoryBudget`] in process, `RedisBudget` (feature
 //!   `redis`) shared by every process through one Lua script on the Redis server clock. Vendor
 //!   layouts: [`TwinfieldBudget`], [`ExactBudget`], [`AfasBudget`].

@@ -5,6 +5,7 @@
 #[cfg(feature = "redis")]
 pub mod redis_server;
 pub mod vendor;
+pub mod vendor_windows;
 
 /// A key prefix unique to this test run, so parallel tests never share keys.
 pub fn unique_prefix(test: &str) -> String {
