@@ -1,142 +1,17 @@
-//! The core transport over real loopback HTTP: budget waits are logged, `Retry-After` as an HTTP
-//! date pauses and is honoured, a 503 keeps its wait, the size cap speaks of the response, a
-//! redirect to another origin is not followed, a refused connection keeps its cause, and a URL
-//! outside the host policy is never contacted.
+//! The core transport over real loopback HTTP: `Retry-After` as an HTTP date pauses and is
+//! honoured, a 503 keeps its wait, the size cap speaks of the response, a redirect to another
+//! origin is not followed, a refused connection keeps its cause, and a URL outside the host
+//! policy is never contacted.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+mod common;
+
 use std::time::{Duration, Instant, SystemTime};
 
-use async_trait::async_trait;
-use grootboek_core::runtime::http::{
-    status_error, Answer, Call, HostPolicy, HttpClient, HttpSettings, Protocol, Request, Transport,
-};
-use grootboek_core::runtime::{Bucket, Charge, MemoryBudget, RetryPolicy};
-use grootboek_core::{ErrorKind, Result, Vendor, VendorError, WriteOutcome};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use common::loopback::{get, ok, server, transport};
+use grootboek_core::runtime::http::Call;
+use grootboek_core::runtime::RetryPolicy;
+use grootboek_core::{ErrorKind, WriteOutcome};
 use url::Url;
-
-/// A loopback server answering each request with the next of `answers` (the last repeats),
-/// counting requests.
-async fn server(answers: Vec<String>) -> (Url, Arc<Mutex<usize>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
-    let count = Arc::new(Mutex::new(0usize));
-    let c = count.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            let n = {
-                let mut g = c.lock().unwrap();
-                *g += 1;
-                *g
-            };
-            let answer = answers[(n - 1).min(answers.len() - 1)].clone();
-            tokio::spawn(async move {
-                let mut buf = [0u8; 8192];
-                let _ = tokio::time::timeout(Duration::from_millis(100), sock.read(&mut buf)).await;
-                let _ = sock.write_all(answer.as_bytes()).await;
-                let _ = sock.shutdown().await;
-            });
-        }
-    });
-    (url, count)
-}
-
-fn ok(body: &str) -> String {
-    format!(
-        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    )
-}
-
-struct Plain;
-
-#[async_trait]
-impl Protocol for Plain {
-    type Credential = ();
-    fn vendor(&self) -> Vendor {
-        Vendor::Afas
-    }
-    async fn credential(&self, _http: &HttpClient) -> Result<()> {
-        Ok(())
-    }
-    fn classify(&self, call: &Call, answer: &Answer) -> Result<()> {
-        if answer.is_success() {
-            return Ok(());
-        }
-        Err(status_error(
-            Vendor::Afas,
-            call,
-            answer,
-            VendorError::default(),
-        ))
-    }
-}
-
-fn transport(url: &Url, retry: RetryPolicy, max_bytes: usize) -> Transport<Plain> {
-    let policy = HostPolicy::new();
-    policy.allow_origin("test", url).unwrap();
-    let http = HttpClient::new(
-        Vendor::Afas,
-        HttpSettings {
-            max_response_bytes: max_bytes,
-            ..HttpSettings::default()
-        },
-        policy,
-    )
-    .unwrap();
-    Transport::new(http, Plain, Arc::new(MemoryBudget::new()), retry)
-}
-
-fn get(url: &Url) -> impl Fn(&()) -> Result<Request> + Send + Sync + '_ {
-    move |_| Ok(Request::get(url.join("x").unwrap()))
-}
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test]
-async fn budget_waits_and_http_calls_are_logged() {
-    let log = Captured::default();
-    let writer = log.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter("debug")
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let (url, count) = server(vec![ok("{}")]).await;
-    let t = transport(&url, RetryPolicy::default(), 1024);
-    // Two credits per 400 ms: the third call waits for budget.
-    let bucket = Bucket::rate_with_burst("test:minute", 2, Duration::from_millis(400), 2);
-    let call = Call::read("list", vec![Charge::new(bucket, 1)]);
-    for _ in 0..3 {
-        t.send(&call, &get(&url)).await.unwrap();
-    }
-    assert_eq!(*count.lock().unwrap(), 3);
-    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
-    assert!(text.contains("waited for budget"), "{text}");
-    assert!(text.contains("test:minute"), "the bucket is named: {text}");
-    assert_eq!(text.matches("http call").count(), 3, "{text}");
-    assert!(text.contains("duration_ms="), "{text}");
-    let stats = t.stats().snapshot();
-    assert_eq!(stats.requests, 3);
-    assert!(stats.budget_waits >= 1, "{stats:?}");
-}
 
 #[tokio::test]
 async fn retry_after_as_an_http_date_is_honoured_and_a_503_keeps_its_wait() {

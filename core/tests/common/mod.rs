@@ -2,6 +2,7 @@
 //! and a fake token endpoint that rotates refresh tokens like Exact Online.
 #![allow(dead_code)]
 
+pub mod loopback;
 #[cfg(feature = "redis")]
 pub mod redis_server;
 pub mod vendor;
