@@ -70,11 +70,7 @@ pub trait DocumentBackend: Send + Sync {
     async fn read(&self, id: &EntryId, kind: DocumentKind) -> Result<PostedDocument>;
 
     /// Send an update of `current` (read just before, by identity) once.
-    async fn send_update(
-        &self,
-        current: &PostedDocument,
-        patch: &DocumentPatch,
-    ) -> Result<()>;
+    async fn send_update(&self, current: &PostedDocument, patch: &DocumentPatch) -> Result<()>;
 }
 
 /// Creates and updates documents over a [`DocumentBackend`] with the guarantees of the
@@ -177,7 +173,10 @@ impl<B: DocumentBackend> WriteDriver<B> {
                                 )
                                 .with_outcome(WriteOutcome::NotApplied));
                             };
-                            tracing::info!(delay_ms = delay.as_millis() as u64, "an uncertain write provably did not land; sending again (R01)");
+                            tracing::info!(
+                                delay_ms = delay.as_millis() as u64,
+                                "an uncertain write provably did not land; sending again (R01)"
+                            );
                             tokio::time::sleep(delay).await;
                         }
                     }

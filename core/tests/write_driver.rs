@@ -11,8 +11,8 @@ use chrono::NaiveDate;
 use grootboek_core::runtime::RetryPolicy;
 use grootboek_core::write::{DocumentBackend, WriteDriver};
 use grootboek_core::{
-    DocumentKind, DocumentPatch, EntryId, Error, ErrorKind, Invoice, Patch, PostedDocument,
-    Result, SalesDocument, SalesLine, Vendor, WriteOutcome,
+    DocumentKind, DocumentPatch, EntryId, Error, ErrorKind, Invoice, Patch, PostedDocument, Result,
+    SalesDocument, SalesLine, Vendor, WriteOutcome,
 };
 use rust_decimal_macros::dec;
 
@@ -169,7 +169,13 @@ fn invoice(reference: &str) -> SalesDocument {
         reference,
         NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
     )
-    .with_line(SalesLine::new("8000", "Brood", dec!(100), Some("VH"), dec!(21)))
+    .with_line(SalesLine::new(
+        "8000",
+        "Brood",
+        dec!(100),
+        Some("VH"),
+        dec!(21),
+    ))
     .document()
     .clone()
 }
@@ -270,9 +276,13 @@ async fn r01_when_the_look_up_fails_the_caller_gets_uncertain_and_nothing_is_res
             (&self.0).send_update(c, p).await
         }
     }
-    let retry = RetryPolicy::default().with_delays(Duration::from_millis(1), Duration::from_millis(5));
+    let retry =
+        RetryPolicy::default().with_delays(Duration::from_millis(1), Duration::from_millis(5));
     let d = WriteDriver::new(FailAfterFirstFind(&v, Mutex::new(0)), retry, true);
-    let e = d.create(&invoice("F-3"), "create_invoice").await.unwrap_err();
+    let e = d
+        .create(&invoice("F-3"), "create_invoice")
+        .await
+        .unwrap_err();
     assert_eq!(e.outcome(), WriteOutcome::Uncertain, "{e}");
     assert_eq!(e.operation(), Some("create_invoice"));
     assert_eq!(e.vendor(), Some(Vendor::Exact));
@@ -293,7 +303,10 @@ async fn a_temporary_refusal_is_sent_again_and_a_validation_refusal_never_leaves
     let v = Vendorish::default();
     let mut empty = invoice("F-5");
     empty.lines.clear();
-    let e = driver(&v).create(&empty, "create_invoice").await.unwrap_err();
+    let e = driver(&v)
+        .create(&empty, "create_invoice")
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::Validation);
     assert_eq!(e.outcome(), WriteOutcome::NotApplied);
     assert_eq!(*v.sends.lock().unwrap(), 0);

@@ -23,6 +23,7 @@ pub mod budget;
 pub mod clock;
 pub mod connection;
 pub mod http;
+pub mod lock;
 #[cfg(feature = "redis")]
 mod redis_error;
 pub mod retry;
@@ -34,8 +35,10 @@ pub use budget::{
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use connection::{
-    seed_refresh_token, BudgetSetting, ConnectionRuntime, EnvReader, RuntimeConfig, TokenSetting,
+    seed_refresh_token, BudgetSetting, ConnectionRuntime, EnvReader, LockSetting, RuntimeConfig,
+    TokenSetting,
 };
+pub use lock::{KeyLock, LockGuard, MemoryKeyLock};
 pub use retry::{is_retryable, retry, retry_without_check, Landed, RetryPolicy};
 pub use token::{
     build_token_broker, classify_refresh_error, is_dead_grant, AccessToken, BrokerConfig,
@@ -47,5 +50,7 @@ pub use token::{
 
 #[cfg(feature = "redis")]
 pub use budget::redis::{RedisBudget, RedisBudgetConfig};
+#[cfg(feature = "redis")]
+pub use lock::redis::RedisKeyLock;
 #[cfg(feature = "redis")]
 pub use token::redis::{RedisBrokerConfig, RedisTokenBroker};
