@@ -126,8 +126,8 @@ impl Catcher {
     async fn start() -> Self {
         let seen: Arc<Mutex<Vec<(HeaderMap, String)>>> = Arc::default();
         let store = seen.clone();
-        let app = axum::Router::new().fallback(
-            move |headers: axum::http::HeaderMap, body: String| {
+        let app =
+            axum::Router::new().fallback(move |headers: axum::http::HeaderMap, body: String| {
                 let store = store.clone();
                 async move {
                     let mut h = HeaderMap::new();
@@ -142,14 +142,11 @@ impl Catcher {
                     store.lock().unwrap().push((h, body));
                     "caught"
                 }
-            },
-        );
-        let server = grootboek_sim::common::RunningServer::start(
-            app,
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-        )
-        .await
-        .expect("catcher");
+            });
+        let server =
+            grootboek_sim::common::RunningServer::start(app, SocketAddr::from(([127, 0, 0, 1], 0)))
+                .await
+                .expect("catcher");
         Catcher {
             url: server.url(),
             seen,
@@ -229,7 +226,11 @@ mod exact {
             assert_eq!(rec.fault.as_deref(), Some(label.as_str()));
             // The naive client retries: a second entry.
             assert_eq!(send(post_sale(&env, &your_ref)).await.status(), Some(201));
-            assert_eq!(count(&env, &your_ref), 2, "{status}: a naive retry books twice");
+            assert_eq!(
+                count(&env, &your_ref),
+                2,
+                "{status}: a naive retry books twice"
+            );
         }
     }
 
@@ -258,7 +259,9 @@ mod exact {
             .faults
             .push(FaultSpec::new(Fault::DropResponse).times(1));
         let addr = env.base.trim_start_matches("http://").to_string();
-        let mut tcp = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+        let mut tcp = tokio::net::TcpStream::connect(&addr)
+            .await
+            .expect("connect");
         let path = format!("/api/v1/{DIV}/crm/Accounts");
         let req = format!(
             "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\r\n",
@@ -318,11 +321,7 @@ mod exact {
         assert_eq!(count(&env, "SEQ"), 3);
 
         // An invalid rule is refused with a reason, and nothing is added.
-        let bad = control(
-            &env,
-            r#"{"soapaction": "x", "fault": {"kind": "pass"}}"#,
-        )
-        .await;
+        let bad = control(&env, r#"{"soapaction": "x", "fault": {"kind": "pass"}}"#).await;
         assert_eq!(bad.status(), Some(400));
         assert!(bad.body().contains("soapaction"), "{}", bad.body());
         let bad = control(&env, r#"{"times": 1, "sequence": [{"kind": "pass"}]}"#).await;
@@ -368,7 +367,10 @@ mod exact {
         assert_eq!(control(&env, &rule.to_string()).await.status(), Some(204));
         let got = send(
             no_redirects()
-                .post(format!("{}?$select=EntryID", env.url("salesentry/SalesEntries")))
+                .post(format!(
+                    "{}?$select=EntryID",
+                    env.url("salesentry/SalesEntries")
+                ))
                 .bearer_auth(&env.access)
                 .header("content-type", "application/json")
                 .body(sale("REDIR-1")),
@@ -424,13 +426,15 @@ mod twinfield {
         env.http
             .post(format!("{}/webservices/processxml.asmx", env.cluster(1)))
             .header("Content-Type", "text/xml; charset=utf-8")
-            .header("SOAPAction", "\"http://www.twinfield.com/ProcessXmlString\"")
+            .header(
+                "SOAPAction",
+                "\"http://www.twinfield.com/ProcessXmlString\"",
+            )
             .body(envelope(&env.a.access_token, Some(OFFICE_A1), invoice))
     }
 
     fn invoice(number: &str) -> String {
-        sales_invoice(OFFICE_A1, "1000", "100.00", "121.00", "VH", "final")
-            .replace("INV-1", number)
+        sales_invoice(OFFICE_A1, "1000", "100.00", "121.00", "VH", "final").replace("INV-1", number)
     }
 
     fn count(env: &Env, number: &str) -> usize {
@@ -463,8 +467,15 @@ mod twinfield {
             assert_eq!(count(&env, &number), 1, "{status}: the write committed");
             let rec = last_record(env.sim.core(), "processxml");
             assert_eq!((rec.status, rec.handler_status), (status, Some(200)));
-            assert_eq!(send(post_px(&env, &invoice(&number))).await.status(), Some(200));
-            assert_eq!(count(&env, &number), 2, "{status}: a naive retry books twice");
+            assert_eq!(
+                send(post_px(&env, &invoice(&number))).await.status(),
+                Some(200)
+            );
+            assert_eq!(
+                count(&env, &number),
+                2,
+                "{status}: a naive retry books twice"
+            );
         }
     }
 
@@ -478,7 +489,10 @@ mod twinfield {
         );
         assert_reset(&send(post_px(&env, &invoice("RESET-1"))).await);
         assert_eq!(count(&env, "RESET-1"), 1, "the write committed");
-        assert_eq!(send(post_px(&env, &invoice("RESET-1"))).await.status(), Some(200));
+        assert_eq!(
+            send(post_px(&env, &invoice("RESET-1"))).await.status(),
+            Some(200)
+        );
         assert_eq!(count(&env, "RESET-1"), 2, "a naive retry books twice");
     }
 
@@ -491,37 +505,64 @@ mod twinfield {
             "root_element": "transaction",
             "body_contains": "<invoicenumber>MATCH-ME</invoicenumber>",
             "fault": {"kind": "respond", "status": 504, "when": "after_commit"}});
-        let r = env.control(reqwest::Method::POST, "/__sim/faults", rule).await;
+        let r = env
+            .control(reqwest::Method::POST, "/__sim/faults", rule)
+            .await;
         assert_eq!(r.status, 204, "{}", r.body);
         // Another root element, another invoice, another SOAP action: untouched.
         assert_eq!(
-            env.px_a(OFFICE_A1, "<list><type>offices</type></list>").await.status,
+            env.px_a(OFFICE_A1, "<list><type>offices</type></list>")
+                .await
+                .status,
             200
         );
-        assert_eq!(send(post_px(&env, &invoice("OTHER"))).await.status(), Some(200));
+        assert_eq!(
+            send(post_px(&env, &invoice("OTHER"))).await.status(),
+            Some(200)
+        );
         let as_document = env
             .http
             .post(format!("{}/webservices/processxml.asmx", env.cluster(1)))
-            .header("SOAPAction", "\"http://www.twinfield.com/ProcessXmlDocument\"")
+            .header(
+                "SOAPAction",
+                "\"http://www.twinfield.com/ProcessXmlDocument\"",
+            )
             .body(
                 envelope(&env.a.access_token, Some(OFFICE_A1), &invoice("MATCH-ME"))
                     .replace("ProcessXmlString", "ProcessXmlDocument"),
             );
         let got = send(as_document).await;
-        assert_ne!(got.status(), Some(504), "ProcessXmlDocument is another action");
+        assert_ne!(
+            got.status(),
+            Some(504),
+            "ProcessXmlDocument is another action"
+        );
         let before = count(&env, "MATCH-ME");
         // The matching request: the write commits, the client gets the 504.
-        assert_eq!(send(post_px(&env, &invoice("MATCH-ME"))).await.status(), Some(504));
+        assert_eq!(
+            send(post_px(&env, &invoice("MATCH-ME"))).await.status(),
+            Some(504)
+        );
         assert_eq!(count(&env, "MATCH-ME"), before + 1);
         assert_eq!(
             last_record(env.sim.core(), "processxml").fault.as_deref(),
             Some("respond 504 after_commit")
         );
         // No `times`: every matching request gets it until the rule is deleted.
-        assert_eq!(send(post_px(&env, &invoice("MATCH-ME"))).await.status(), Some(504));
-        env.control(reqwest::Method::DELETE, "/__sim/faults", serde_json::Value::Null)
-            .await;
-        assert_eq!(send(post_px(&env, &invoice("MATCH-ME"))).await.status(), Some(200));
+        assert_eq!(
+            send(post_px(&env, &invoice("MATCH-ME"))).await.status(),
+            Some(504)
+        );
+        env.control(
+            reqwest::Method::DELETE,
+            "/__sim/faults",
+            serde_json::Value::Null,
+        )
+        .await;
+        assert_eq!(
+            send(post_px(&env, &invoice("MATCH-ME"))).await.status(),
+            Some(200)
+        );
     }
 
     /// R02 naive proof: a cluster redirects (307) to another host; a client that follows
@@ -547,8 +588,15 @@ mod twinfield {
         let got = send(
             naive
                 .post(format!("{}/webservices/processxml.asmx", env.cluster(1)))
-                .header("SOAPAction", "\"http://www.twinfield.com/ProcessXmlString\"")
-                .body(envelope(&env.a.access_token, Some(OFFICE_A1), &invoice("R02-2"))),
+                .header(
+                    "SOAPAction",
+                    "\"http://www.twinfield.com/ProcessXmlString\"",
+                )
+                .body(envelope(
+                    &env.a.access_token,
+                    Some(OFFICE_A1),
+                    &invoice("R02-2"),
+                )),
         )
         .await;
         assert_eq!(got.body(), "caught");
@@ -576,13 +624,19 @@ mod twinfield {
             .unwrap();
         assert_eq!(r.status().as_u16(), 200);
         assert_eq!(
-            env.px_a(OFFICE_A1, "<list><type>offices</type></list>").await.status,
+            env.px_a(OFFICE_A1, "<list><type>offices</type></list>")
+                .await
+                .status,
             200
         );
         let rec = last_record(env.sim.core(), "accesstokenvalidation");
         assert_eq!(rec.query.as_deref(), Some("token=***"));
         let log = env
-            .control(reqwest::Method::GET, "/__sim/requests", serde_json::Value::Null)
+            .control(
+                reqwest::Method::GET,
+                "/__sim/requests",
+                serde_json::Value::Null,
+            )
             .await;
         assert!(log.body.contains("<AccessToken>***</AccessToken>"));
         for secret in [&env.a.access_token, &env.a.refresh_token] {
@@ -641,7 +695,11 @@ mod afas {
             let rec = last_record(&h.sim.core().clone(), "FiEntries");
             assert_eq!((rec.status, rec.handler_status), (status, Some(201)));
             assert_eq!(send(post_sale(&h, &invoice)).await.status(), Some(201));
-            assert_eq!(count(&h, &invoice), 2, "{status}: a naive retry books twice");
+            assert_eq!(
+                count(&h, &invoice),
+                2,
+                "{status}: a naive retry books twice"
+            );
         }
     }
 
@@ -687,7 +745,10 @@ mod afas {
     #[tokio::test]
     async fn the_log_holds_no_token() {
         let h = Harness::start().await;
-        assert_eq!(h.get("/connectors/Profit_Debtor_Invoices").await.status, 200);
+        assert_eq!(
+            h.get("/connectors/Profit_Debtor_Invoices").await.status,
+            200
+        );
         let rec = last_record(&h.sim.core().clone(), "Profit_Debtor_Invoices");
         assert_eq!(
             rec.headers.get("authorization").map(String::as_str),

@@ -73,7 +73,8 @@ async fn get_faults(State(core): State<Arc<SimCore>>) -> Json<Vec<FaultSpec>> {
 }
 
 async fn post_fault(State(core): State<Arc<SimCore>>, body: axum::body::Bytes) -> Response {
-    let bad = |msg: String| (StatusCode::BAD_REQUEST, Json(json!({ "error": msg }))).into_response();
+    let bad =
+        |msg: String| (StatusCode::BAD_REQUEST, Json(json!({ "error": msg }))).into_response();
     // An array of rules, or one rule.
     let parsed = if body.trim_ascii_start().starts_with(b"[") {
         serde_json::from_slice::<Vec<FaultSpec>>(&body)

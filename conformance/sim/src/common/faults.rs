@@ -69,7 +69,7 @@ pub enum Fault {
     /// Answer with `status`, either instead of handling the request or after the handler ran
     /// and its write committed (a gateway that timed out while the backend finished).
     Respond {
-        /// HTTP status (100–599), e.g. 500, 502, 503, 504, 429.
+        /// HTTP status (200–599), e.g. 500, 502, 503, 504, 429.
         status: u16,
         /// Before handling (nothing written) or after commit (the write landed).
         when: When,
@@ -141,7 +141,9 @@ impl RetryAfter {
             RetryAfter::DateIn(s) => {
                 let now = chrono::Utc::now();
                 // Round up: the date is between `s` and `s + 1` seconds away.
-                let ahead = i64::try_from(*s).unwrap_or(i64::MAX).min(100 * 365 * 86_400);
+                let ahead = i64::try_from(*s)
+                    .unwrap_or(i64::MAX)
+                    .min(100 * 365 * 86_400);
                 let secs = now.timestamp() + 1 + ahead;
                 let at = chrono::DateTime::from_timestamp(secs, 0).unwrap_or(now);
                 http_date(at)
@@ -229,7 +231,10 @@ impl Fault {
 
     /// Whether this fault only delays the request (it combines with another rule's fault).
     pub fn is_delay(&self) -> bool {
-        matches!(self, Fault::Latency { .. } | Fault::LatencyAfterCommit { .. })
+        matches!(
+            self,
+            Fault::Latency { .. } | Fault::LatencyAfterCommit { .. }
+        )
     }
 
     /// Whether the handler runs (and a write commits) under this fault.
@@ -262,9 +267,11 @@ impl Fault {
     pub fn validate(&self) -> Result<(), String> {
         match self {
             Fault::Status { status, .. } | Fault::Respond { status, .. }
-                if !(100..=599).contains(status) =>
+                if !(200..=599).contains(status) =>
             {
-                Err(format!("status {status} is not an HTTP status (100-599)"))
+                Err(format!(
+                    "status {status} is not a final HTTP status (200-599)"
+                ))
             }
             Fault::Redirect { status, .. } if ![301, 302, 303, 307, 308].contains(status) => Err(
                 format!("redirect status {status} is not one of 301, 302, 303, 307, 308"),
@@ -437,7 +444,9 @@ impl FaultSpec {
             (Some(_), false) => return Err("give either `fault` or `sequence`, not both".into()),
             (None, true) => return Err("a rule needs a `fault` or a non-empty `sequence`".into()),
             (None, false) if self.times.is_some() => {
-                return Err("`times` goes with `fault`; a `sequence` ends after its last step".into())
+                return Err(
+                    "`times` goes with `fault`; a `sequence` ends after its last step".into(),
+                )
             }
             _ => {}
         }
@@ -496,7 +505,10 @@ impl FaultSpec {
             }
         }
         if let Some(want) = &self.soap_action {
-            if !req.soap_action.is_some_and(|have| soap_action_is(have, want)) {
+            if !req
+                .soap_action
+                .is_some_and(|have| soap_action_is(have, want))
+            {
                 return false;
             }
         }
@@ -508,7 +520,8 @@ impl FaultSpec {
         }
         if let Some(want) = &self.body_contains {
             let raw = String::from_utf8_lossy(req.body);
-            if !raw.contains(want.as_str()) && !inner.get().is_some_and(|d| d.contains(want.as_str()))
+            if !raw.contains(want.as_str())
+                && !inner.get().is_some_and(|d| d.contains(want.as_str()))
             {
                 return false;
             }
@@ -784,7 +797,11 @@ mod tests {
         f.push(FaultSpec::new(Fault::after_commit(503)).skip(1).times(2));
         assert!(f.take("POST", "/x").is_empty(), "skipped");
         assert_eq!(f.take("POST", "/x"), vec![Fault::after_commit(503)]);
-        assert_eq!(f.snapshot()[0].times, Some(1), "snapshot shows what is left");
+        assert_eq!(
+            f.snapshot()[0].times,
+            Some(1),
+            "snapshot shows what is left"
+        );
         assert_eq!(f.take("POST", "/x"), vec![Fault::after_commit(503)]);
         assert!(f.take("POST", "/x").is_empty());
         assert!(f.snapshot().is_empty());

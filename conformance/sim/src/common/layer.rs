@@ -310,16 +310,23 @@ pub fn loggable_headers(headers: &HeaderMap) -> BTreeMap<String, String> {
 /// A query string as it may be logged: the values of credential-like parameters (`token`,
 /// `access_token`, `refresh_token`, `id_token_hint`, `code`, `code_verifier`, `client_secret`,
 /// `password`, …; names compared after percent-decoding, case-insensitively) are replaced by
-/// `***`. Everything else is kept as sent.
+/// `***`. Everything else is kept as sent, OData's `$skiptoken` paging cursor included.
 pub fn redact_query(query: &str) -> String {
     query
         .split('&')
         .map(|pair| match pair.split_once('=') {
-            Some((k, _)) if is_secret_name(&percent_decode(k), true) => format!("{k}=***"),
+            Some((k, _)) if is_secret_query_name(&percent_decode(k)) => format!("{k}=***"),
             _ => pair.to_string(),
         })
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// Whether a query parameter of this name carries a credential. OData's `$skiptoken` (a
+/// paging cursor) does not.
+fn is_secret_query_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.trim_start_matches('$') != "skiptoken" && is_secret_name(&n, true)
 }
 
 /// `%XX` and `+` decoded (lossy), for comparing parameter names.
@@ -453,6 +460,27 @@ mod tests {
             out.contains("<AccessToken>***</AccessToken>") && out.contains("NLA000001"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn secrets_are_redacted_from_logged_queries_and_headers() {
+        assert_eq!(super::redact_query("token=abc.def&x=1"), "token=***&x=1");
+        assert_eq!(
+            super::redact_query(
+                "%24top=1&Access%5FToken=a&id_token_hint=h&$skiptoken=guid'1'&code=c"
+            ),
+            "%24top=1&Access%5FToken=***&id_token_hint=***&$skiptoken=guid'1'&code=***"
+        );
+        let mut h = axum::http::HeaderMap::new();
+        h.insert("authorization", "Bearer eyJabc".parse().unwrap());
+        h.insert("x-api-token", "t0k".parse().unwrap());
+        h.insert("cookie", "sid=1".parse().unwrap());
+        h.insert("soapaction", "\"x\"".parse().unwrap());
+        let logged = super::loggable_headers(&h);
+        assert_eq!(logged["authorization"], "Bearer ***");
+        assert_eq!(logged["x-api-token"], "***");
+        assert_eq!(logged["cookie"], "***");
+        assert_eq!(logged["soapaction"], "\"x\"");
     }
 
     #[test]
