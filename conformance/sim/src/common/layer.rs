@@ -259,7 +259,13 @@ fn record(
         path: seen.path.clone(),
         query: seen.query.as_deref().map(redact_query),
         headers: seen.headers.clone(),
-        body: redact_secrets(&String::from_utf8_lossy(&body[..cut])),
+        body: if seen.path.starts_with("/__sim/") && seen.path.contains("token") && !body.is_empty()
+        {
+            // Control routes that set tokens (AFAS `/__sim/token` takes the token data itself).
+            "***".to_string()
+        } else {
+            redact_secrets(&String::from_utf8_lossy(&body[..cut]))
+        },
         status,
         fault,
         handler_status,
