@@ -28,8 +28,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::error::{Error, ErrorKind, Result, WriteOutcome};
-use crate::model::{DocumentKind, DocumentPatch, EntryId, PostedDocument, SalesDocument};
+use crate::model::{
+    CreditNote, DocumentKind, DocumentPatch, EntryId, Invoice, PostedDocument, SalesDocument,
+};
 use crate::runtime::retry::{is_retryable, RetryPolicy};
+use crate::traits::{CreditNotes, Invoices};
 use crate::vendor::Vendor;
 use crate::verify::verify_document;
 
@@ -76,8 +79,8 @@ pub trait DocumentBackend: Send + Sync {
 /// Creates and updates documents over a [`DocumentBackend`] with the guarantees of the
 /// [module docs](self).
 #[derive(Debug)]
-pub struct WriteDriver<B> {
-    backend: B,
+pub struct WriteDriver<'a, B: ?Sized> {
+    backend: &'a B,
     retry: RetryPolicy,
     verify: bool,
 }
@@ -88,9 +91,9 @@ enum Resolution {
     NotLanded,
 }
 
-impl<B: DocumentBackend> WriteDriver<B> {
+impl<'a, B: DocumentBackend + ?Sized> WriteDriver<'a, B> {
     /// A driver over `backend`, retrying per `retry`, verifying read-backs when `verify`.
-    pub fn new(backend: B, retry: RetryPolicy, verify: bool) -> Self {
+    pub fn new(backend: &'a B, retry: RetryPolicy, verify: bool) -> Self {
         Self {
             backend,
             retry,
@@ -100,7 +103,7 @@ impl<B: DocumentBackend> WriteDriver<B> {
 
     /// The vendor's backend.
     pub fn backend(&self) -> &B {
-        &self.backend
+        self.backend
     }
 
     fn attach(&self, op: &'static str) -> impl Fn(Error) -> Error + '_ {
@@ -333,5 +336,101 @@ impl<B: DocumentBackend> WriteDriver<B> {
             Some(ra) => Some(delay.max(ra)),
             None => Some(delay),
         }
+    }
+}
+
+/// An adapter that writes documents through the [`WriteDriver`]: implementing this (with its
+/// [`DocumentBackend`]) gives the adapter [`Invoices`] and [`CreditNotes`] — written once, here,
+/// for every vendor, with vendor and operation attached to every error in one place.
+pub trait DocumentWriting: DocumentBackend {
+    /// The retry policy of writes.
+    fn write_retry(&self) -> RetryPolicy;
+
+    /// Whether landed writes are read back and compared (the connection's `verify`).
+    fn write_verify(&self) -> bool;
+}
+
+fn driver<T: DocumentWriting>(t: &T) -> WriteDriver<'_, T> {
+    WriteDriver::new(t, t.write_retry(), t.write_verify())
+}
+
+fn tagged<'t, T: DocumentWriting>(t: &'t T, op: &'static str) -> impl Fn(Error) -> Error + 't {
+    move |e| {
+        let e = if e.vendor().is_none() {
+            e.with_vendor(t.vendor())
+        } else {
+            e
+        };
+        if e.operation().is_none() {
+            e.with_operation(op)
+        } else {
+            e
+        }
+    }
+}
+
+#[async_trait]
+impl<T: DocumentWriting> Invoices for T {
+    async fn create_invoice(&self, invoice: &Invoice) -> Result<PostedDocument> {
+        driver(self)
+            .create(invoice.document(), "create_invoice")
+            .await
+    }
+
+    async fn get_invoice(&self, id: &EntryId) -> Result<PostedDocument> {
+        self.read(id, DocumentKind::Invoice)
+            .await
+            .map_err(tagged(self, "get_invoice"))
+    }
+
+    async fn find_invoices(
+        &self,
+        administration: &str,
+        reference: &str,
+    ) -> Result<Vec<PostedDocument>> {
+        self.find(administration, DocumentKind::Invoice, reference)
+            .await
+            .map_err(tagged(self, "find_invoices"))
+    }
+
+    async fn update_invoice(&self, id: &EntryId, patch: &DocumentPatch) -> Result<PostedDocument> {
+        driver(self)
+            .update(id, DocumentKind::Invoice, patch, "update_invoice")
+            .await
+    }
+}
+
+#[async_trait]
+impl<T: DocumentWriting> CreditNotes for T {
+    async fn create_credit_note(&self, credit_note: &CreditNote) -> Result<PostedDocument> {
+        driver(self)
+            .create(credit_note.document(), "create_credit_note")
+            .await
+    }
+
+    async fn get_credit_note(&self, id: &EntryId) -> Result<PostedDocument> {
+        self.read(id, DocumentKind::CreditNote)
+            .await
+            .map_err(tagged(self, "get_credit_note"))
+    }
+
+    async fn find_credit_notes(
+        &self,
+        administration: &str,
+        reference: &str,
+    ) -> Result<Vec<PostedDocument>> {
+        self.find(administration, DocumentKind::CreditNote, reference)
+            .await
+            .map_err(tagged(self, "find_credit_notes"))
+    }
+
+    async fn update_credit_note(
+        &self,
+        id: &EntryId,
+        patch: &DocumentPatch,
+    ) -> Result<PostedDocument> {
+        driver(self)
+            .update(id, DocumentKind::CreditNote, patch, "update_credit_note")
+            .await
     }
 }

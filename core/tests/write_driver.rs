@@ -84,7 +84,7 @@ fn failure(outcome: WriteOutcome) -> Error {
 }
 
 #[async_trait]
-impl DocumentBackend for &Vendorish {
+impl DocumentBackend for Vendorish {
     type Prepared = ();
     fn vendor(&self) -> Vendor {
         Vendor::Exact
@@ -180,7 +180,7 @@ fn invoice(reference: &str) -> SalesDocument {
     .clone()
 }
 
-fn driver(v: &Vendorish) -> WriteDriver<&Vendorish> {
+fn driver(v: &Vendorish) -> WriteDriver<'_, Vendorish> {
     let retry = RetryPolicy::default()
         .with_max_attempts(3)
         .with_delays(Duration::from_millis(1), Duration::from_millis(5));
@@ -214,7 +214,7 @@ async fn r01_an_uncertain_write_that_did_not_land_is_sent_again_after_the_look_u
             Vendor::Exact
         }
         async fn prepare(&self, d: &SalesDocument) -> Result<()> {
-            (&self.0).prepare(d).await
+            self.0.prepare(d).await
         }
         async fn send_create(&self, d: &SalesDocument, p: &()) -> Result<Option<EntryId>> {
             (&self.0)
@@ -223,19 +223,20 @@ async fn r01_an_uncertain_write_that_did_not_land_is_sent_again_after_the_look_u
                 .map_err(|e| e.with_outcome(WriteOutcome::Uncertain))
         }
         async fn find(&self, a: &str, k: DocumentKind, r: &str) -> Result<Vec<PostedDocument>> {
-            (&self.0).find(a, k, r).await
+            self.0.find(a, k, r).await
         }
         async fn read(&self, id: &EntryId, k: DocumentKind) -> Result<PostedDocument> {
-            (&self.0).read(id, k).await
+            self.0.read(id, k).await
         }
         async fn send_update(&self, c: &PostedDocument, p: &DocumentPatch) -> Result<()> {
-            (&self.0).send_update(c, p).await
+            self.0.send_update(c, p).await
         }
     }
     let retry = RetryPolicy::default()
         .with_max_attempts(3)
         .with_delays(Duration::from_millis(1), Duration::from_millis(5));
-    let d = WriteDriver::new(Uncertain(&v), retry, true);
+    let backend = Uncertain(&v);
+    let d = WriteDriver::new(&backend, retry, true);
     d.create(&invoice("F-2"), "create_invoice").await.unwrap();
     assert_eq!(v.count("F-2"), 1);
     assert_eq!(*v.sends.lock().unwrap(), 2);
@@ -253,10 +254,10 @@ async fn r01_when_the_look_up_fails_the_caller_gets_uncertain_and_nothing_is_res
             Vendor::Exact
         }
         async fn prepare(&self, d: &SalesDocument) -> Result<()> {
-            (&self.0).prepare(d).await
+            self.0.prepare(d).await
         }
         async fn send_create(&self, d: &SalesDocument, p: &()) -> Result<Option<EntryId>> {
-            (&self.0).send_create(d, p).await
+            self.0.send_create(d, p).await
         }
         async fn find(&self, a: &str, k: DocumentKind, r: &str) -> Result<Vec<PostedDocument>> {
             let n = {
@@ -267,18 +268,19 @@ async fn r01_when_the_look_up_fails_the_caller_gets_uncertain_and_nothing_is_res
             if n > 1 {
                 return Err(Error::new(ErrorKind::Unavailable, "look-up failed"));
             }
-            (&self.0).find(a, k, r).await
+            self.0.find(a, k, r).await
         }
         async fn read(&self, id: &EntryId, k: DocumentKind) -> Result<PostedDocument> {
-            (&self.0).read(id, k).await
+            self.0.read(id, k).await
         }
         async fn send_update(&self, c: &PostedDocument, p: &DocumentPatch) -> Result<()> {
-            (&self.0).send_update(c, p).await
+            self.0.send_update(c, p).await
         }
     }
     let retry =
         RetryPolicy::default().with_delays(Duration::from_millis(1), Duration::from_millis(5));
-    let d = WriteDriver::new(FailAfterFirstFind(&v, Mutex::new(0)), retry, true);
+    let backend = FailAfterFirstFind(&v, Mutex::new(0));
+    let d = WriteDriver::new(&backend, retry, true);
     let e = d
         .create(&invoice("F-3"), "create_invoice")
         .await
