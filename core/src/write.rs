@@ -68,9 +68,15 @@ pub trait DocumentBackend: Send + Sync {
         reference: &str,
     ) -> Result<Vec<PostedDocument>>;
 
-    /// Read one posted document by identity (right after a write: patiently where the vendor
-    /// takes a moment to show it). `NotFound` when it is not of `kind`.
+    /// Read one posted document by identity. `NotFound` when it is not of `kind` (or not in
+    /// the journal the identity names).
     async fn read(&self, id: &EntryId, kind: DocumentKind) -> Result<PostedDocument>;
+
+    /// Read a document right after this connection wrote it: patiently where the vendor takes
+    /// a moment to show a fresh write. The default is [`DocumentBackend::read`].
+    async fn read_back(&self, id: &EntryId, kind: DocumentKind) -> Result<PostedDocument> {
+        self.read(id, kind).await
+    }
 
     /// Send an update of `current` (read just before, by identity) once.
     async fn send_update(&self, current: &PostedDocument, patch: &DocumentPatch) -> Result<()>;
@@ -254,7 +260,7 @@ impl<'a, B: DocumentBackend + ?Sized> WriteDriver<'a, B> {
         }
         let back = self
             .backend
-            .read(&id, doc.kind)
+            .read_back(&id, doc.kind)
             .await
             .map_err(|e| e.with_outcome(WriteOutcome::Applied).with_entry(id.clone()))?;
         verify_document(doc, Some(&id), &back)
@@ -310,12 +316,23 @@ impl<'a, B: DocumentBackend + ?Sized> WriteDriver<'a, B> {
         }
         let after = self
             .backend
-            .read(id, kind)
+            .read_back(id, kind)
             .await
             .map_err(|e| e.with_outcome(WriteOutcome::Applied))?;
         if self.verify {
             verify_document(&expected, Some(id), &after)
                 .map_err(|e| e.with_outcome(WriteOutcome::Applied))?;
+            // The header description is what an update most often sets; the document check
+            // leaves it to the update (vendors store it differently on create).
+            let text = |d: &Option<String>| d.as_deref().map(str::trim).unwrap_or("").to_string();
+            if text(&expected.description) != text(&after.document.description) {
+                return Err(Error::verification(
+                    "description",
+                    text(&expected.description),
+                    text(&after.document.description),
+                )
+                .with_entry(id.clone()));
+            }
         }
         Ok(after)
     }

@@ -79,7 +79,7 @@ pub use auth::{parse_redirect, Consent, ExactOAuth, ExactTokenResponse};
 pub use config::{Budgets, ExactConfig, Region, WebhookFetch};
 #[doc(no_inline)]
 pub use grootboek_core::runtime::RuntimeConfig;
-pub use ledger::{connect, ExactLedger};
+pub use ledger::{connect, ExactLedger, PreparedDocument};
 pub use model::{
     BankEntry, BankEntryLine, PostedBankEntry, Subscription, SubscriptionState, WebhookContent,
     WebhookEvent, WebhookSubscription,

@@ -1,18 +1,20 @@
 //! Invoices and credit notes of an [`ExactLedger`]: sales entries (`salesentry/SalesEntries`,
-//! `Type` 20 and 21), read, found, created and updated (Q01, Q02), and the [`Invoices`] and
-//! [`CreditNotes`] impls.
+//! `Type` 20 and 21), read, found, created and updated (Q01, Q02) through the core write driver
+//! ([`DocumentBackend`]), which gives the adapter its `Invoices` and `CreditNotes`.
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use grootboek_core::json::JsonOut;
+use grootboek_core::runtime::RetryPolicy;
 use grootboek_core::validation::{validate_document, ValidationContext};
-use grootboek_core::verify::verify_document;
+use grootboek_core::write::{DocumentBackend, DocumentWriting};
 use grootboek_core::{
-    CreditNote, CreditNotes, DocumentKind, DocumentPatch, EntryId, Error, ErrorKind, Invoice,
-    Invoices, PostedDocument, Result, SalesDocument, Vendor, WriteOutcome,
+    DocumentKind, DocumentPatch, EntryId, Error, ErrorKind, PostedDocument, Result, SalesDocument,
+    Vendor,
 };
 
-use super::{op_err, ExactLedger};
+use super::ExactLedger;
 use crate::mapping::sales_entries;
 use crate::odata::{self, string_literal, Row};
 use crate::urls::{Division, Endpoint, Query};
@@ -138,17 +140,56 @@ impl ExactLedger {
         Ok(out)
     }
 
-    async fn create_document(
+    /// Read an entry of `kind` by identity; `patient` waits for a fresh write to show.
+    async fn get_document(
         &self,
-        doc: &SalesDocument,
-        op: &'static str,
+        id: &EntryId,
+        kind: DocumentKind,
+        patient: bool,
     ) -> Result<PostedDocument> {
-        self.create_document_inner(doc)
-            .await
-            .map_err(|e| op_err(e, op))
+        if id.vendor != Vendor::Exact {
+            return Err(Error::validation(format!("{id} is not an Exact entry")));
+        }
+        let division = Self::division(&id.administration)?;
+        let doc = self.read_entry(division, &id.key, patient).await?;
+        if doc.document.kind != kind {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!("{id} is a {}, not a {kind}", doc.document.kind),
+            )
+            .with_vendor(Vendor::Exact));
+        }
+        if !id.journal.trim().is_empty() && doc.document.journal.trim() != id.journal.trim() {
+            return Err(Error::validation(format!(
+                "{id} names journal {} but the entry is in journal {}",
+                id.journal, doc.document.journal
+            )));
+        }
+        Ok(doc)
+    }
+}
+
+/// What an Exact create sends, resolved before the wire: the division and the sales entry body.
+pub struct PreparedDocument {
+    division: Division,
+    body: JsonOut,
+}
+
+/// Exact's side of the core write driver: sales entries (`Type` 20 and 21).
+///
+/// Pre-commit answers (safe to send again): a 4xx refusal of the content (400, 403, 404, and
+/// Exact's 500 with a business message, reference §5) and a request that never left. Exact
+/// documents no other answer as pre-commit, so a 429 or any other 5xx on a POST is uncertain and
+/// resolved by `YourRef` and `Type` before any resend (R01).
+#[async_trait]
+impl DocumentBackend for ExactLedger {
+    type Prepared = PreparedDocument;
+
+    fn vendor(&self) -> Vendor {
+        Vendor::Exact
     }
 
-    async fn create_document_inner(&self, doc: &SalesDocument) -> Result<PostedDocument> {
+    async fn prepare(&self, doc: &SalesDocument) -> Result<PreparedDocument> {
         let division = Self::division(&doc.administration)?;
         if doc.credits.is_some() {
             return Err(Error::unsupported(
@@ -181,234 +222,95 @@ impl ExactLedger {
         let accounts: Vec<&str> = doc.lines.iter().map(|l| l.account.as_str()).collect();
         let gl = self.gl_guids(division, &accounts).await?;
         let body = sales_entries::create_body(doc, &customer_guid, &gl)?;
-        let created = match self
+        Ok(PreparedDocument { division, body })
+    }
+
+    async fn send_create(
+        &self,
+        doc: &SalesDocument,
+        prepared: &PreparedDocument,
+    ) -> Result<Option<EntryId>> {
+        let created = self
             .client()
-            .post(
+            .post_once(
                 "create_sales_entry",
-                division,
+                prepared.division,
                 Endpoint::SalesEntries,
-                &body,
+                &prepared.body,
             )
-            .await
-        {
-            Ok(row) => row,
-            Err(e) if e.outcome() == WriteOutcome::Uncertain => {
-                // Look the entry up by its natural key before anyone writes again.
-                let found = self
-                    .find_documents(&doc.administration, &doc.reference, doc.kind)
-                    .await;
-                match found {
-                    Ok(list) if list.len() == 1 => {
-                        let posted = list.into_iter().next().ok_or(e)?;
-                        return self.verified(doc, posted);
-                    }
-                    _ => return Err(e),
-                }
-            }
-            Err(e) => return Err(e),
-        };
-        let entry_id = created
+            .await?;
+        Ok(created
             .as_ref()
             .and_then(|r| odata::guid(r, "EntryID"))
-            .ok_or_else(|| {
-                Error::protocol("Exact created the sales entry but did not return its EntryID")
-                    .with_outcome(WriteOutcome::Applied)
-            })?;
-        let id = EntryId::new(
-            Vendor::Exact,
-            doc.administration.trim(),
-            doc.journal.trim(),
-            &entry_id,
-        );
-        if !self.cfg().runtime.verify {
-            return Ok(PostedDocument {
-                id,
-                document: doc.clone(),
-                status: None,
-            });
-        }
-        let back = self
-            .read_entry(division, &entry_id, true)
-            .await
-            .map_err(|e| e.with_outcome(WriteOutcome::Applied).with_entry(id.clone()))?;
-        verify_document(doc, Some(&id), &back)?;
-        Ok(back)
+            .map(|entry_id| {
+                EntryId::new(
+                    Vendor::Exact,
+                    doc.administration.trim(),
+                    doc.journal.trim(),
+                    &entry_id,
+                )
+            }))
     }
 
-    fn verified(&self, doc: &SalesDocument, posted: PostedDocument) -> Result<PostedDocument> {
-        if self.cfg().runtime.verify {
-            verify_document(doc, None, &posted)?;
-        }
-        Ok(posted)
-    }
-
-    async fn get_document(&self, id: &EntryId, kind: DocumentKind) -> Result<PostedDocument> {
-        if id.vendor != Vendor::Exact {
-            return Err(Error::validation(format!("{id} is not an Exact entry")));
-        }
-        let division = Self::division(&id.administration)?;
-        let doc = self.read_entry(division, &id.key, false).await?;
-        if doc.document.kind != kind {
-            return Err(Error::new(
-                ErrorKind::NotFound,
-                format!("{id} is a {}, not a {kind}", doc.document.kind),
-            )
-            .with_vendor(Vendor::Exact));
-        }
-        Ok(doc)
-    }
-
-    async fn update_document(
+    async fn find(
         &self,
-        id: &EntryId,
-        patch: &DocumentPatch,
+        administration: &str,
         kind: DocumentKind,
-        op: &'static str,
-    ) -> Result<PostedDocument> {
-        self.update_document_inner(id, patch, kind)
-            .await
-            .map_err(|e| op_err(e.with_entry(id.clone()), op))
+        reference: &str,
+    ) -> Result<Vec<PostedDocument>> {
+        self.find_documents(administration, reference, kind).await
     }
 
-    async fn update_document_inner(
-        &self,
-        id: &EntryId,
-        patch: &DocumentPatch,
-        kind: DocumentKind,
-    ) -> Result<PostedDocument> {
-        let division = Self::division(&id.administration)?;
-        // Resolve the entry to its EntryID first (Q01): read it by GUID.
-        let row = self.entry_row(division, &id.key).await?.ok_or_else(|| {
-            Error::new(
-                ErrorKind::NotFound,
-                format!("sales entry {} not found", id.key),
-            )
-            .with_vendor(Vendor::Exact)
-        })?;
-        let header = sales_entries::header_from_row(&row)?;
-        let before = self.document_of_row(division, &row).await?;
-        if before.document.kind != kind {
-            return Err(Error::new(
-                ErrorKind::NotFound,
-                format!("{id} is a {}, not a {kind}", before.document.kind),
-            )
-            .with_vendor(Vendor::Exact));
-        }
-        if !id.journal.trim().is_empty() && header.journal.trim() != id.journal.trim() {
-            return Err(Error::validation(format!(
-                "{id} names journal {} but the entry is in journal {}",
-                id.journal, header.journal
-            )));
-        }
-        let expected = patch.apply_to(&before.document);
-        if expected.due_date.is_some_and(|d| d < expected.date) {
-            return Err(Error::validation(
-                "the new due date lies before the document date",
-            ));
-        }
-        if self.defence("Q01") {
-            let url = self.client().urls().entity(
-                division,
-                Endpoint::SalesEntries,
-                &header.entry_id,
-                None,
-            )?;
-            let body = sales_entries::update_body(&header, patch);
-            self.client().put("update_sales_entry", &url, &body).await?;
-        } else {
-            // Naive: address the entry by its reference and let Exact match it.
+    async fn read(&self, id: &EntryId, kind: DocumentKind) -> Result<PostedDocument> {
+        self.get_document(id, kind, false).await
+    }
+
+    async fn read_back(&self, id: &EntryId, kind: DocumentKind) -> Result<PostedDocument> {
+        self.get_document(id, kind, true).await
+    }
+
+    async fn send_update(&self, current: &PostedDocument, patch: &DocumentPatch) -> Result<()> {
+        let division = Self::division(&current.id.administration)?;
+        #[cfg(feature = "without-defences")]
+        if !self.defence("Q01") {
+            // Naive: address the entry by its reference and let Exact match it (Q01).
             let url = self.client().urls().collection(
                 division,
                 Endpoint::SalesEntries,
                 &Query::default().filter(format!(
                     "YourRef eq {}",
-                    string_literal(&before.document.reference)
+                    string_literal(&current.document.reference)
                 )),
             )?;
-            let body = sales_entries::naive_update_body(&before.document.reference, patch);
-            self.client().put("update_sales_entry", &url, &body).await?;
-            return self.read_entry(division, &header.entry_id, false).await;
+            let body = sales_entries::naive_update_body(&current.document.reference, patch);
+            return self
+                .client()
+                .put_once("update_sales_entry", &url, &body)
+                .await;
         }
-        let after = self
-            .read_entry(division, &header.entry_id, true)
-            .await
-            .map_err(|e| e.with_outcome(WriteOutcome::Applied))?;
-        if self.cfg().runtime.verify {
-            verify_document(&expected, Some(id), &after)?;
-            let show = |d: &Option<String>| d.clone().unwrap_or_else(|| "(none)".into());
-            if expected.description.as_deref().map(str::trim)
-                != after.document.description.as_deref().map(str::trim)
-            {
-                return Err(Error::verification(
-                    "description",
-                    show(&expected.description),
-                    show(&after.document.description),
-                )
-                .with_entry(after.id.clone()));
-            }
-        }
-        Ok(after)
-    }
-}
-
-#[async_trait]
-impl Invoices for ExactLedger {
-    async fn create_invoice(&self, invoice: &Invoice) -> Result<PostedDocument> {
-        self.create_document(invoice.document(), "create_invoice")
-            .await
-    }
-
-    async fn get_invoice(&self, id: &EntryId) -> Result<PostedDocument> {
-        self.get_document(id, DocumentKind::Invoice)
-            .await
-            .map_err(|e| op_err(e, "get_invoice"))
-    }
-
-    async fn find_invoices(
-        &self,
-        administration: &str,
-        reference: &str,
-    ) -> Result<Vec<PostedDocument>> {
-        self.find_documents(administration, reference, DocumentKind::Invoice)
-            .await
-            .map_err(|e| op_err(e, "find_invoices"))
-    }
-
-    async fn update_invoice(&self, id: &EntryId, patch: &DocumentPatch) -> Result<PostedDocument> {
-        self.update_document(id, patch, DocumentKind::Invoice, "update_invoice")
+        // Q01: the entry is addressed by its EntryID and carries its Type and Journal.
+        let url =
+            self.client()
+                .urls()
+                .entity(division, Endpoint::SalesEntries, &current.id.key, None)?;
+        let body = sales_entries::update_body(
+            &current.id.key,
+            current.document.kind,
+            &current.document.journal,
+            patch,
+        );
+        self.client()
+            .put_once("update_sales_entry", &url, &body)
             .await
     }
 }
 
-#[async_trait]
-impl CreditNotes for ExactLedger {
-    async fn create_credit_note(&self, credit_note: &CreditNote) -> Result<PostedDocument> {
-        self.create_document(credit_note.document(), "create_credit_note")
-            .await
+impl DocumentWriting for ExactLedger {
+    fn write_retry(&self) -> RetryPolicy {
+        self.cfg().runtime.retry
     }
 
-    async fn get_credit_note(&self, id: &EntryId) -> Result<PostedDocument> {
-        self.get_document(id, DocumentKind::CreditNote)
-            .await
-            .map_err(|e| op_err(e, "get_credit_note"))
-    }
-
-    async fn find_credit_notes(
-        &self,
-        administration: &str,
-        reference: &str,
-    ) -> Result<Vec<PostedDocument>> {
-        self.find_documents(administration, reference, DocumentKind::CreditNote)
-            .await
-            .map_err(|e| op_err(e, "find_credit_notes"))
-    }
-
-    async fn update_credit_note(
-        &self,
-        id: &EntryId,
-        patch: &DocumentPatch,
-    ) -> Result<PostedDocument> {
-        self.update_document(id, patch, DocumentKind::CreditNote, "update_credit_note")
-            .await
+    fn write_verify(&self) -> bool {
+        self.cfg().runtime.verify
     }
 }

@@ -8,6 +8,8 @@ mod open_items;
 mod reference;
 mod tokens;
 
+pub use documents::PreparedDocument;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
