@@ -34,7 +34,7 @@ use crate::model::{
 use crate::runtime::retry::{is_retryable, RetryPolicy};
 use crate::traits::{CreditNotes, Invoices};
 use crate::vendor::Vendor;
-use crate::verify::verify_document;
+use crate::verify::{verify_document, verify_vat_codes_present};
 
 /// What a vendor plugs into the [`WriteDriver`]: its encoding and its calls, each sent once.
 #[async_trait]
@@ -49,6 +49,17 @@ pub trait DocumentBackend: Send + Sync {
     /// Validate the document against the core rules and the vendor's and the administration's
     /// (an error here never reached the vendor), and resolve what sending needs.
     async fn prepare(&self, doc: &SalesDocument) -> Result<Self::Prepared>;
+
+    /// The document as it will be written, when preparing changed it (AFAS dates a document by
+    /// the moment of writing, Q14): found and verified as such. The default is `doc` itself.
+    fn document_of<'a>(
+        &self,
+        doc: &'a SalesDocument,
+        prepared: &'a Self::Prepared,
+    ) -> &'a SalesDocument {
+        let _ = prepared;
+        doc
+    }
 
     /// Send the create once. `Ok(Some(id))` when the vendor named the new entry, `Ok(None)` when
     /// it answered without its identity (the driver then finds it by its natural key). An error
@@ -89,6 +100,7 @@ pub struct WriteDriver<'a, B: ?Sized> {
     backend: &'a B,
     retry: RetryPolicy,
     verify: bool,
+    vat_codes_check: bool,
 }
 
 /// What the natural-key look-up after an uncertain write found.
@@ -104,7 +116,15 @@ impl<'a, B: DocumentBackend + ?Sized> WriteDriver<'a, B> {
             backend,
             retry,
             verify,
+            vat_codes_check: true,
         }
+    }
+
+    /// Whether a landed write is read back to check every line kept its VAT code even with
+    /// verification off (Q02's defence; on unless the defence is switched off).
+    pub fn with_vat_codes_check(mut self, on: bool) -> Self {
+        self.vat_codes_check = on;
+        self
     }
 
     /// The vendor's backend.
@@ -138,6 +158,7 @@ impl<'a, B: DocumentBackend + ?Sized> WriteDriver<'a, B> {
             .prepare(doc)
             .await
             .map_err(|e| e.with_outcome(WriteOutcome::NotApplied))?;
+        let doc = self.backend.document_of(doc, &prepared);
         let before = self.existing(doc).await?;
         let mut delays = self.retry.delays();
         loop {
@@ -251,20 +272,25 @@ impl<'a, B: DocumentBackend + ?Sized> WriteDriver<'a, B> {
     /// Read the landed entry back and verify it (or, with verification off, return what was
     /// written under the entry's identity).
     async fn read_back(&self, doc: &SalesDocument, id: EntryId) -> Result<PostedDocument> {
-        if !self.verify {
+        if !self.verify && !self.vat_codes_check {
             return Ok(PostedDocument {
                 id,
                 document: doc.clone(),
                 status: None,
             });
         }
+        let applied = |e: Error| e.with_outcome(WriteOutcome::Applied).with_entry(id.clone());
         let back = self
             .backend
             .read_back(&id, doc.kind)
             .await
-            .map_err(|e| e.with_outcome(WriteOutcome::Applied).with_entry(id.clone()))?;
-        verify_document(doc, Some(&id), &back)
-            .map_err(|e| e.with_outcome(WriteOutcome::Applied).with_entry(id.clone()))?;
+            .map_err(applied)?;
+        if self.vat_codes_check {
+            verify_vat_codes_present(doc, &back).map_err(applied)?;
+        }
+        if self.verify {
+            verify_document(doc, Some(&id), &back).map_err(applied)?;
+        }
         Ok(back)
     }
 
@@ -365,10 +391,17 @@ pub trait DocumentWriting: DocumentBackend {
 
     /// Whether landed writes are read back and compared (the connection's `verify`).
     fn write_verify(&self) -> bool;
+
+    /// Whether Q02's defence is on: a landed write is read back to check that every line kept
+    /// its VAT code, even with verification off.
+    fn write_vat_codes_check(&self) -> bool;
 }
 
-fn driver<T: DocumentWriting>(t: &T) -> WriteDriver<'_, T> {
+/// The write driver of `t` with its settings: for an adapter's own ways of creating documents
+/// (e.g. AFAS dating one by the moment of writing), with the same guarantees.
+pub fn driver<T: DocumentWriting>(t: &T) -> WriteDriver<'_, T> {
     WriteDriver::new(t, t.write_retry(), t.write_verify())
+        .with_vat_codes_check(t.write_vat_codes_check())
 }
 
 fn tagged<'t, T: DocumentWriting>(t: &'t T, op: &'static str) -> impl Fn(Error) -> Error + 't {

@@ -79,7 +79,7 @@ pub mod wire;
 pub use config::{AfasConfig, AfasEnvironment, DocumentDate, GetConnectors, AFAS_MAX_CONCURRENT};
 #[doc(no_inline)]
 pub use grootboek_core::runtime::RuntimeConfig;
-pub use ledger::{connect, AfasLedger};
+pub use ledger::{connect, AfasLedger, PreparedDocument};
 
 /// The catalog IDs whose defence this adapter can switch off (through
 /// [`grootboek_core::Defences`]); every other quirk it handles is defended unconditionally.

@@ -13,7 +13,7 @@ use grootboek_core::{
     Invoices, Ledger, WriteOutcome,
 };
 use grootboek_sim::afas::Load;
-use grootboek_sim::common::{Fault, FaultRule};
+use grootboek_sim::common::{Fault, FaultRule, FaultSpec};
 use rust_decimal_macros::dec;
 
 #[tokio::test]
@@ -251,7 +251,7 @@ async fn a_lost_answer_to_a_write_is_uncertain_and_resolved_by_looking_the_entry
 }
 
 #[tokio::test]
-async fn a_lost_write_with_retries_off_is_reported_uncertain() {
+async fn a_lost_write_with_retries_off_is_resolved_by_its_invoice_number() {
     let sim = sim().await;
     let l = ledger_with(&sim, |c| {
         c.with_retry(RetryPolicy::default().with_max_attempts(1))
@@ -264,12 +264,58 @@ async fn a_lost_write_with_retries_off_is_reported_uncertain() {
         fault: Fault::DropResponse,
     });
     let inv = invoice(
+        "LOST-3",
+        "10001",
+        vec![line("8000", dec!(100), Some("1"), dec!(21))],
+    );
+    // R01: the look-up by invoice number finds the entry that landed; nothing is sent again.
+    let posted = l.create_invoice(&inv).await.unwrap();
+    let booked = sim
+        .entries()
+        .into_iter()
+        .filter(|e| {
+            e.lines
+                .iter()
+                .any(|l| l.invoice_id.as_deref() == Some("LOST-3"))
+        })
+        .count();
+    assert_eq!(booked, 1);
+    assert_eq!(requests(&sim, "POST", "FiEntries").len(), 1);
+    assert_eq!(posted.document.reference, "LOST-3");
+}
+
+#[tokio::test]
+async fn a_lost_write_whose_look_up_fails_is_reported_uncertain() {
+    let sim = sim().await;
+    let l = ledger_with(&sim, |c| {
+        c.with_retry(RetryPolicy::default().with_max_attempts(1))
+    })
+    .await;
+    sim.core().faults.push(FaultRule {
+        method: Some("POST".into()),
+        path_contains: Some("FiEntries".into()),
+        times: Some(1),
+        fault: Fault::DropResponse,
+    });
+    // The look-up before the write goes through; the one after it fails.
+    sim.core().faults.push(
+        FaultSpec::new(Fault::before_handling(500))
+            .method("GET")
+            .path_contains("Profit_Transactions")
+            .skip(1),
+    );
+    let inv = invoice(
         "LOST-2",
         "10001",
         vec![line("8000", dec!(100), Some("1"), dec!(21))],
     );
     let err = l.create_invoice(&inv).await.unwrap_err();
     assert_eq!(err.outcome(), WriteOutcome::Uncertain, "{err}");
+    assert_eq!(
+        requests(&sim, "POST", "FiEntries").len(),
+        1,
+        "no second post on a guess"
+    );
 }
 
 #[tokio::test]

@@ -1,26 +1,27 @@
 //! Invoices and credit notes of an [`AfasLedger`]: `FiEntries` read from the transactions
 //! connector, found by invoice number, created after validation (Q02) with dates as Amsterdam
-//! civil dates (Q14) and read back; and the [`Invoices`] and [`CreditNotes`] impls.
+//! civil dates (Q14) through the core write driver ([`DocumentBackend`]), which gives the adapter
+//! its `Invoices` and `CreditNotes`.
 
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use grootboek_core::runtime::{retry, Landed};
+use grootboek_core::runtime::RetryPolicy;
 use grootboek_core::validation::{validate_document, ValidationContext};
-use grootboek_core::verify::verify_document;
+use grootboek_core::write::{driver, DocumentBackend, DocumentWriting};
 use grootboek_core::{
-    CreditNote, CreditNotes, DocumentKind, DocumentPatch, EntryId, Error, Invoice, Invoices,
-    PostedDocument, Result, SalesDocument, VatCode, Vendor, WriteOutcome,
+    CreditNote, DocumentKind, DocumentPatch, EntryId, Error, Invoice, PostedDocument, Result,
+    SalesDocument, VatCode, Vendor, WriteOutcome,
 };
 use reqwest::Method;
 
-use super::{not_found, tag, AfasLedger};
+use super::{not_found, AfasLedger};
 use crate::client::{Filter, GetQuery};
 use crate::config::DocumentDate;
 use crate::mapping::entry::{
-    self, assert_vat_codes_present, document_from_transactions, entry_number, fi_entries_body,
-    group_by_entry, ReadContext, MAX_LINES,
+    self, document_from_transactions, entry_number, fi_entries_body, group_by_entry, ReadContext,
+    MAX_LINES,
 };
 use crate::wire::row::Row;
 
@@ -44,9 +45,7 @@ impl AfasLedger {
     ) -> Result<PostedDocument> {
         let mut doc = invoice.document().clone();
         doc.date = self.booking_date(instant);
-        self.create_document(doc)
-            .await
-            .map_err(tag("create_invoice"))
+        driver(self).create(&doc, "create_invoice").await
     }
 
     /// Create a credit note dated by the moment it is written (see [`AfasLedger::create_invoice_at`]).
@@ -57,9 +56,7 @@ impl AfasLedger {
     ) -> Result<PostedDocument> {
         let mut doc = credit_note.document().clone();
         doc.date = self.booking_date(instant);
-        self.create_document(doc)
-            .await
-            .map_err(tag("create_credit_note"))
+        driver(self).create(&doc, "create_credit_note").await
     }
 
     async fn transactions(&self, filters: Vec<Filter>) -> Result<Vec<Row>> {
@@ -73,7 +70,7 @@ impl AfasLedger {
         .await
     }
 
-    async fn get_document(&self, id: &EntryId) -> Result<PostedDocument> {
+    async fn get_entry(&self, id: &EntryId) -> Result<PostedDocument> {
         if id.vendor != Vendor::Afas {
             return Err(Error::validation(format!("{id} is not an AFAS entry")));
         }
@@ -162,15 +159,38 @@ impl AfasLedger {
         let mut out = Vec::new();
         for (journal, key) in self.entry_keys(administration, None, reference).await? {
             let id = EntryId::new(Vendor::Afas, administration, journal, key);
-            let doc = self.get_document(&id).await?;
+            let doc = self.get_entry(&id).await?;
             if doc.document.kind == kind {
                 out.push(doc);
             }
         }
         Ok(out)
     }
+}
 
-    async fn create_document(&self, mut doc: SalesDocument) -> Result<PostedDocument> {
+/// What an AFAS create sends, resolved before the wire: the document as it will be booked (its
+/// date an Amsterdam civil date, Q14) and the `FiEntries` body.
+pub struct PreparedDocument {
+    doc: SalesDocument,
+    body: serde_json::Value,
+}
+
+/// AFAS's side of the core write driver: `FiEntries` in a sales journal.
+///
+/// Pre-commit answers (safe to send again): 400 and AFAS's 500 refusing the content (its
+/// `externalMessage`), a locked booking layout, and a request that never left. A 429, a 503
+/// (maintenance or more than 8 calls in flight) or a gateway error after the body was sent is
+/// uncertain and resolved by the invoice number before any resend (R01).
+#[async_trait]
+impl DocumentBackend for AfasLedger {
+    type Prepared = PreparedDocument;
+
+    fn vendor(&self) -> Vendor {
+        Vendor::Afas
+    }
+
+    async fn prepare(&self, doc: &SalesDocument) -> Result<PreparedDocument> {
+        let mut doc = doc.clone();
         if doc.currency != self.config.currency {
             return Err(Error::unsupported(format!(
                 "documents in {} are not supported; the administration books in {}",
@@ -215,144 +235,72 @@ impl AfasLedger {
         };
         validate_document(&doc, &ctx)?;
         let body = fi_entries_body(&doc, doc.date, &vat)?;
-        let before = self
-            .entry_keys(&doc.administration, Some(&doc.journal), &doc.reference)
+        Ok(PreparedDocument { doc, body })
+    }
+
+    fn document_of<'a>(
+        &self,
+        _doc: &'a SalesDocument,
+        prepared: &'a PreparedDocument,
+    ) -> &'a SalesDocument {
+        &prepared.doc
+    }
+
+    async fn send_create(
+        &self,
+        doc: &SalesDocument,
+        prepared: &PreparedDocument,
+    ) -> Result<Option<EntryId>> {
+        let answer = self
+            .client
+            .update(Method::POST, entry::CONNECTOR, &prepared.body)
             .await?;
-        let key = retry(
-            &self.config.runtime.retry,
-            || async {
-                let answer = self
-                    .client
-                    .update(Method::POST, entry::CONNECTOR, &body)
-                    .await?;
-                entry_number(&answer).map_err(|e| e.with_outcome(WriteOutcome::Applied))
-            },
-            || async {
-                // Did the uncertain write land? Look for a new entry with this invoice number.
-                let now = self
-                    .entry_keys(&doc.administration, Some(&doc.journal), &doc.reference)
-                    .await?;
-                let new: Vec<_> = now.difference(&before).collect();
-                Ok(match new.as_slice() {
-                    [(_, key)] => Landed::Yes(key.clone()),
-                    [] => Landed::No,
-                    _ => {
-                        return Err(Error::protocol(
-                            "several new entries carry this invoice number",
-                        ))
-                    }
-                })
-            },
-        )
-        .await?;
-        let id = EntryId::new(
+        let key = entry_number(&answer).map_err(|e| e.with_outcome(WriteOutcome::Applied))?;
+        Ok(Some(EntryId::new(
             Vendor::Afas,
             doc.administration.trim(),
             doc.journal.trim(),
             key,
-        );
-        if !self.config.runtime.verify && !q02 {
-            return Ok(PostedDocument {
-                id,
-                document: doc,
-                status: None,
-            });
-        }
-        let applied = |e: Error| e.with_outcome(WriteOutcome::Applied).with_entry(id.clone());
-        let posted = self.get_document(&id).await.map_err(applied)?;
-        if q02 {
-            assert_vat_codes_present(&doc, &posted).map_err(|e| e.with_vendor(Vendor::Afas))?;
-        }
-        if self.config.runtime.verify {
-            // Without a due date AFAS derives one from the payment condition: accept it.
-            let mut expected = doc.clone();
-            if expected.due_date.is_none() {
-                expected.due_date = posted.document.due_date;
-            }
-            verify_document(&expected, Some(&id), &posted)
-                .map_err(|e| e.with_vendor(Vendor::Afas))?;
-        }
-        Ok(posted)
-    }
-}
-
-#[async_trait]
-impl Invoices for AfasLedger {
-    async fn create_invoice(&self, invoice: &Invoice) -> Result<PostedDocument> {
-        self.create_document(invoice.document().clone())
-            .await
-            .map_err(tag("create_invoice"))
+        )))
     }
 
-    async fn get_invoice(&self, id: &EntryId) -> Result<PostedDocument> {
-        let d = self.get_document(id).await.map_err(tag("get_invoice"))?;
-        if d.document.kind != DocumentKind::Invoice {
-            return Err(tag("get_invoice")(not_found(format!(
-                "entry {id} is a credit note, not an invoice"
-            ))));
+    async fn find(
+        &self,
+        administration: &str,
+        kind: DocumentKind,
+        reference: &str,
+    ) -> Result<Vec<PostedDocument>> {
+        self.find_documents(administration, reference, kind).await
+    }
+
+    async fn read(&self, id: &EntryId, kind: DocumentKind) -> Result<PostedDocument> {
+        let d = self.get_entry(id).await?;
+        if d.document.kind != kind {
+            return Err(not_found(format!(
+                "entry {id} is a {}, not a {kind}",
+                d.document.kind
+            )));
         }
         Ok(d)
     }
 
-    async fn find_invoices(
-        &self,
-        administration: &str,
-        reference: &str,
-    ) -> Result<Vec<PostedDocument>> {
-        self.find_documents(administration, reference, DocumentKind::Invoice)
-            .await
-            .map_err(tag("find_invoices"))
-    }
-
-    async fn update_invoice(
-        &self,
-        _id: &EntryId,
-        _patch: &DocumentPatch,
-    ) -> Result<PostedDocument> {
-        Err(tag("update_invoice")(Error::unsupported(
+    async fn send_update(&self, _current: &PostedDocument, _patch: &DocumentPatch) -> Result<()> {
+        Err(Error::unsupported(
             "AFAS FiEntries cannot be updated (no PUT); reverse and post again",
-        )))
+        ))
     }
 }
 
-#[async_trait]
-impl CreditNotes for AfasLedger {
-    async fn create_credit_note(&self, credit_note: &CreditNote) -> Result<PostedDocument> {
-        self.create_document(credit_note.document().clone())
-            .await
-            .map_err(tag("create_credit_note"))
+impl DocumentWriting for AfasLedger {
+    fn write_retry(&self) -> RetryPolicy {
+        self.config.runtime.retry
     }
 
-    async fn get_credit_note(&self, id: &EntryId) -> Result<PostedDocument> {
-        let d = self
-            .get_document(id)
-            .await
-            .map_err(tag("get_credit_note"))?;
-        if d.document.kind != DocumentKind::CreditNote {
-            return Err(tag("get_credit_note")(not_found(format!(
-                "entry {id} is an invoice, not a credit note"
-            ))));
-        }
-        Ok(d)
+    fn write_verify(&self) -> bool {
+        self.config.runtime.verify
     }
 
-    async fn find_credit_notes(
-        &self,
-        administration: &str,
-        reference: &str,
-    ) -> Result<Vec<PostedDocument>> {
-        self.find_documents(administration, reference, DocumentKind::CreditNote)
-            .await
-            .map_err(tag("find_credit_notes"))
-    }
-
-    async fn update_credit_note(
-        &self,
-        _id: &EntryId,
-        _patch: &DocumentPatch,
-    ) -> Result<PostedDocument> {
-        Err(tag("update_credit_note")(Error::unsupported(
-            "AFAS FiEntries cannot be updated (no PUT); reverse and post again",
-        )))
+    fn write_vat_codes_check(&self) -> bool {
+        self.config.runtime.defence("Q02")
     }
 }

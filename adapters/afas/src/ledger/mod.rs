@@ -7,6 +7,8 @@ mod documents;
 mod open_items;
 mod reference;
 
+pub use documents::PreparedDocument;
+
 use std::collections::HashMap;
 use std::sync::Mutex;
 

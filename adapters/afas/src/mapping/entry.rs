@@ -354,28 +354,6 @@ pub fn document_from_transactions(
     })
 }
 
-/// The Q02 read-back assert: every line written with a VAT code carries a code on the entry
-/// read back (AFAS books an ICP line whose code it lost with no code and answers 201).
-pub fn assert_vat_codes_present(written: &SalesDocument, posted: &PostedDocument) -> Result<()> {
-    for (i, line) in written.lines.iter().enumerate() {
-        let Some(code) = line.vat_code.as_deref() else {
-            continue;
-        };
-        let back = posted
-            .document
-            .lines
-            .get(i)
-            .and_then(|l| l.vat_code.as_deref());
-        if back.map(str::trim).is_none_or(str::is_empty) {
-            return Err(
-                Error::verification(format!("lines[{i}].vat_code"), code, "(none)")
-                    .with_entry(posted.id.clone()),
-            );
-        }
-    }
-    Ok(())
-}
-
 /// Group transaction rows by entry: `(JournalId, EntryNo)` → rows.
 pub fn group_by_entry(rows: Vec<Row>) -> HashMap<(String, String), Vec<Row>> {
     let mut out: HashMap<(String, String), Vec<Row>> = HashMap::new();
@@ -532,16 +510,16 @@ mod tests {
             document: doc.clone(),
             status: None,
         };
-        assert_vat_codes_present(&doc, &posted).unwrap();
+        grootboek_core::verify::verify_vat_codes_present(&doc, &posted).unwrap();
         posted.document.lines[1].vat_code = None;
-        let e = assert_vat_codes_present(&doc, &posted).unwrap_err();
+        let e = grootboek_core::verify::verify_vat_codes_present(&doc, &posted).unwrap_err();
         assert!(
             matches!(e.kind(), grootboek_core::ErrorKind::VerificationFailed { field, .. } if field == "lines[1].vat_code")
         );
         assert_eq!(e.outcome(), grootboek_core::WriteOutcome::Applied);
         assert_eq!(e.entry(), Some(&id));
         posted.document.lines[1].vat_code = Some(" ".into());
-        assert!(assert_vat_codes_present(&doc, &posted).is_err());
+        assert!(grootboek_core::verify::verify_vat_codes_present(&doc, &posted).is_err());
     }
 
     #[test]

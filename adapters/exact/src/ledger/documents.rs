@@ -313,4 +313,8 @@ impl DocumentWriting for ExactLedger {
     fn write_verify(&self) -> bool {
         self.cfg().runtime.verify
     }
+
+    fn write_vat_codes_check(&self) -> bool {
+        self.defence("Q02")
+    }
 }
