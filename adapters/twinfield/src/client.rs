@@ -13,9 +13,10 @@ use grootboek_core::runtime::http::{
     Request, Transport as CoreTransport,
 };
 use grootboek_core::runtime::{
-    AccessToken, Budget, ConnectionId, TokenBroker, TwinfieldBudget, TwinfieldOperation,
+    AccessToken, Budget, ConnectionId, RetryPolicy, TokenBroker, TwinfieldBudget,
+    TwinfieldOperation,
 };
-use grootboek_core::{EntryId, Error, ErrorKind, Result, Vendor, VendorError, WriteOutcome};
+use grootboek_core::{EntryId, Error, ErrorKind, Result, Vendor, VendorError};
 use serde::Deserialize;
 use url::Url;
 
@@ -230,10 +231,14 @@ impl Protocol for TwinfieldProtocol {
                 ErrorKind::RateLimited {
                     retry_after: Some(after),
                 },
-                "Twinfield answered 429 Too Many Requests (not processed)",
+                "Twinfield answered 429 Too Many Requests",
                 call.operation,
             )
-            .with_outcome(WriteOutcome::NotApplied)
+            // Twinfield's own 429 comes before processing (T05), but a proxy's 429 after a
+            // commit looks the same: a write is uncertain (R01), a read simply retried.
+            .with_outcome(grootboek_core::runtime::http::status_outcome(
+                call.write, 429,
+            ))
             .with_vendor_error(VendorError {
                 code: Some("429".into()),
                 ..Default::default()
@@ -244,9 +249,6 @@ impl Protocol for TwinfieldProtocol {
                 _ => status_error(Vendor::Twinfield, call, answer, VendorError::default()),
             }
         };
-        if call.write && !matches!(e.kind(), ErrorKind::RateLimited { .. }) {
-            return Err(e.with_retryable(false));
-        }
         Err(e)
     }
 }
@@ -317,6 +319,11 @@ impl Transport {
         &self.core.protocol().conn
     }
 
+    /// The retry policy of this connection (its longest `Retry-After` scaled to the minute).
+    pub fn retry_policy(&self) -> RetryPolicy {
+        *self.core.retry_policy()
+    }
+
     /// Resolve the cluster of `token` and cache it (in process and with the tokens).
     pub async fn resolve_and_store(&self, token: &AccessToken) -> Result<String> {
         self.core.protocol().resolve_and_store(token).await
@@ -357,7 +364,13 @@ impl Transport {
             );
             Self::soap(&c.cluster, "processxml.asmx", PROCESS_XML_ACTION, env)
         };
-        let answer = self.core.send(&self.call(op, operation), &build).await?;
+        let call = self.call(op, operation);
+        // A write is sent once: the write driver (or the batch's caller) owns what happens next.
+        let answer = if call.write {
+            self.core.send_once(&call, &build).await?
+        } else {
+            self.core.send(&call, &build).await?
+        };
         match process_xml_reply(&answer.body)? {
             Reply::Ok(doc) => Ok(doc),
             Reply::Fault(f) => Err(fault_error(answer.status, &f, operation)),

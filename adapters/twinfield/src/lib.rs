@@ -82,7 +82,7 @@ pub use client::{http_client, RestStatus, TransportStats};
 pub use config::TwinfieldConfig;
 #[doc(no_inline)]
 pub use grootboek_core::runtime::RuntimeConfig;
-pub use ledger::{connect, BatchOutcome, TwinfieldLedger};
+pub use ledger::{connect, BatchOutcome, PreparedDocument, TwinfieldLedger};
 pub use mapping::transaction::Destiny;
 
 /// The catalog IDs whose defence this adapter can switch off (through

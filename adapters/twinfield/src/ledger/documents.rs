@@ -1,15 +1,18 @@
 //! Invoices and credit notes of a [`TwinfieldLedger`]: sales transactions read through
 //! ProcessXml, found by reference, posted in batches (T06) after validation (Q02, Q03) and read
-//! back; and the [`Invoices`] and [`CreditNotes`] impls.
+//! back, one at a time through the core write driver ([`DocumentBackend`], which gives the adapter
+//! its `Invoices` and `CreditNotes`) and in batches through [`TwinfieldLedger::post_documents`].
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+use grootboek_core::runtime::RetryPolicy;
 use grootboek_core::validation::{validate_document, ValidationContext};
 use grootboek_core::verify::verify_document;
+use grootboek_core::write::{DocumentBackend, DocumentWriting};
 use grootboek_core::{
-    CreditNote, CreditNotes, DimensionKind, DocumentKind, DocumentPatch, EntryId, Error, ErrorKind,
-    Invoice, Invoices, PostedDocument, Result, SalesDocument, Vendor, WriteOutcome,
+    DimensionKind, DocumentKind, DocumentPatch, EntryId, Error, ErrorKind, PostedDocument, Result,
+    SalesDocument, Vendor, WriteOutcome,
 };
 
 use super::{lock, TwinfieldLedger, READ, WRITE};
@@ -120,7 +123,7 @@ impl TwinfieldLedger {
 
     // ----- writes -----
 
-    async fn prepare<'a>(
+    async fn prepare_document<'a>(
         &self,
         index: usize,
         doc: &'a SalesDocument,
@@ -205,7 +208,7 @@ impl TwinfieldLedger {
         let mut customers = BTreeMap::new();
         let mut by_office: BTreeMap<String, Vec<Prepared<'_>>> = BTreeMap::new();
         for (i, doc) in docs.iter().enumerate() {
-            match self.prepare(i, doc, &mut customers).await {
+            match self.prepare_document(i, doc, &mut customers).await {
                 Ok(p) => by_office
                     .entry(doc.administration.clone())
                     .or_default()
@@ -322,64 +325,148 @@ impl TwinfieldLedger {
         id: EntryId,
         expected_id: Option<&EntryId>,
     ) -> Result<PostedDocument> {
-        lock(&self.written).insert(id.clone(), self.cfg().runtime.clock.now());
+        self.mark_written(&id);
         let posted = self
             .read_transaction(&id)
             .await
             .map_err(|e| e.with_outcome(WriteOutcome::Applied).with_entry(id.clone()))?;
         if self.cfg().runtime.verify {
-            let mut compare = posted.clone();
-            if doc.due_date.is_none() {
-                // Twinfield derives a due date from the customer's terms when none is sent.
-                compare.document.due_date = None;
-            }
-            verify_document(doc, expected_id.or(Some(&id)), &compare)
+            verify_document(doc, expected_id.or(Some(&id)), &posted)
                 .map_err(|e| e.with_vendor(Vendor::Twinfield).with_operation("verify"))?;
         }
         Ok(posted)
     }
 
-    async fn create_document(&self, doc: &SalesDocument) -> Result<PostedDocument> {
-        self.post_documents(std::slice::from_ref(doc))
-            .await
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| Err(protocol("no outcome")))
+    /// Remember a write for the Q12 window (read-your-writes through ProcessXml).
+    fn mark_written(&self, id: &EntryId) {
+        lock(&self.written).insert(id.clone(), self.cfg().runtime.clock.now());
     }
 
-    async fn update_document(
+    /// Send one transaction (a new one, or `number` to update) once; its own outcome.
+    async fn send_transaction(
         &self,
-        id: &EntryId,
-        patch: &DocumentPatch,
-        kind: DocumentKind,
-    ) -> Result<PostedDocument> {
-        let current = self.read_transaction(id).await?;
-        if current.document.kind != kind {
-            return Err(Error::new(
-                ErrorKind::NotFound,
-                format!("{id} is a {}, not a {kind}", current.document.kind),
-            )
-            .with_vendor(Vendor::Twinfield));
-        }
-        let wanted = patch.apply_to(&current.document);
-        let mut customers = BTreeMap::new();
-        let prepared = self.prepare(0, &wanted, &mut customers).await?;
+        doc: &SalesDocument,
+        receivables: &str,
+        number: Option<&str>,
+        operation: &'static str,
+    ) -> Result<EntryId> {
         let payload = txmap::batch_request(&[TxWrite {
-            doc: &wanted,
-            receivables_account: &prepared.receivables,
+            doc,
+            receivables_account: receivables,
             destiny: self.cfg().destiny,
-            number: Some(&id.key),
+            number,
         }]);
         let xml = self
             .t
-            .process_xml(Some(&id.administration), &payload, WRITE, "update_document")
+            .process_xml(Some(&doc.administration), &payload, WRITE, operation)
             .await?;
-        let root = parse_document(&xml)?;
-        let outcome = txmap::parse_batch(&root, "update_document")?
+        let root = parse_document(&xml).map_err(|e| e.with_outcome(WriteOutcome::Uncertain))?;
+        let id = txmap::parse_batch(&root, operation)
+            .map_err(|e| e.with_outcome(WriteOutcome::Uncertain))?
             .into_iter()
             .next()
-            .ok_or_else(|| protocol("no outcome"))??;
-        self.after_write(&wanted, outcome, Some(id)).await
+            .ok_or_else(|| protocol("no outcome").with_outcome(WriteOutcome::Uncertain))??;
+        self.mark_written(&id);
+        Ok(id)
+    }
+}
+
+/// What a Twinfield create sends besides the document: the receivables account of its total
+/// line (the customer's collective account, or the configured default).
+pub struct PreparedDocument {
+    receivables: String,
+}
+
+/// Twinfield's side of the core write driver: sales transactions through ProcessXml.
+///
+/// Pre-commit answers (safe to send again): a `result="0"` refusal of the transaction (T07) and
+/// a request that never left. Twinfield documents its own 429 as answered before processing
+/// (T05), but a proxy's 429 after a commit looks the same, so a 429 on a write — like every 5xx,
+/// timeout or reset — is uncertain and resolved by the invoice number before any resend (R01).
+#[async_trait]
+impl DocumentBackend for TwinfieldLedger {
+    type Prepared = PreparedDocument;
+
+    fn vendor(&self) -> Vendor {
+        Vendor::Twinfield
+    }
+
+    async fn prepare(&self, doc: &SalesDocument) -> Result<PreparedDocument> {
+        let mut customers = BTreeMap::new();
+        let prepared = self.prepare_document(0, doc, &mut customers).await?;
+        Ok(PreparedDocument {
+            receivables: prepared.receivables,
+        })
+    }
+
+    async fn send_create(
+        &self,
+        doc: &SalesDocument,
+        prepared: &PreparedDocument,
+    ) -> Result<Option<EntryId>> {
+        let op = match doc.kind {
+            DocumentKind::Invoice => "create_invoice",
+            DocumentKind::CreditNote => "create_credit_note",
+        };
+        self.send_transaction(doc, &prepared.receivables, None, op)
+            .await
+            .map(Some)
+    }
+
+    async fn find(
+        &self,
+        administration: &str,
+        kind: DocumentKind,
+        reference: &str,
+    ) -> Result<Vec<PostedDocument>> {
+        self.find_documents(administration, reference, kind).await
+    }
+
+    async fn read(&self, id: &EntryId, kind: DocumentKind) -> Result<PostedDocument> {
+        self.get_document(id, kind).await
+    }
+
+    /// A fresh write is read back through ProcessXml, which shows it at once (the REST-style
+    /// status lags, Q12).
+    async fn read_back(&self, id: &EntryId, kind: DocumentKind) -> Result<PostedDocument> {
+        let p = self.read_transaction(id).await?;
+        if p.document.kind != kind {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!("{id} is a {}, not a {kind}", p.document.kind),
+            )
+            .with_vendor(Vendor::Twinfield)
+            .with_entry(id.clone()));
+        }
+        Ok(p)
+    }
+
+    async fn send_update(&self, current: &PostedDocument, patch: &DocumentPatch) -> Result<()> {
+        let wanted = patch.apply_to(&current.document);
+        let mut customers = BTreeMap::new();
+        let prepared = self.prepare_document(0, &wanted, &mut customers).await?;
+        self.send_transaction(
+            &wanted,
+            &prepared.receivables,
+            Some(&current.id.key),
+            "update_document",
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
+impl DocumentWriting for TwinfieldLedger {
+    fn write_retry(&self) -> RetryPolicy {
+        self.t.retry_policy()
+    }
+
+    fn write_verify(&self) -> bool {
+        self.cfg().runtime.verify
+    }
+
+    fn write_vat_codes_check(&self) -> bool {
+        self.cfg().defence("Q02")
     }
 }
 
@@ -395,57 +482,4 @@ fn clone_error(e: &Error) -> Error {
         out = out.with_vendor_error(ve.clone());
     }
     out
-}
-
-#[async_trait]
-impl Invoices for TwinfieldLedger {
-    async fn create_invoice(&self, invoice: &Invoice) -> Result<PostedDocument> {
-        self.create_document(invoice.document()).await
-    }
-
-    async fn get_invoice(&self, id: &EntryId) -> Result<PostedDocument> {
-        self.get_document(id, DocumentKind::Invoice).await
-    }
-
-    async fn find_invoices(
-        &self,
-        administration: &str,
-        reference: &str,
-    ) -> Result<Vec<PostedDocument>> {
-        self.find_documents(administration, reference, DocumentKind::Invoice)
-            .await
-    }
-
-    async fn update_invoice(&self, id: &EntryId, patch: &DocumentPatch) -> Result<PostedDocument> {
-        self.update_document(id, patch, DocumentKind::Invoice).await
-    }
-}
-
-#[async_trait]
-impl CreditNotes for TwinfieldLedger {
-    async fn create_credit_note(&self, credit_note: &CreditNote) -> Result<PostedDocument> {
-        self.create_document(credit_note.document()).await
-    }
-
-    async fn get_credit_note(&self, id: &EntryId) -> Result<PostedDocument> {
-        self.get_document(id, DocumentKind::CreditNote).await
-    }
-
-    async fn find_credit_notes(
-        &self,
-        administration: &str,
-        reference: &str,
-    ) -> Result<Vec<PostedDocument>> {
-        self.find_documents(administration, reference, DocumentKind::CreditNote)
-            .await
-    }
-
-    async fn update_credit_note(
-        &self,
-        id: &EntryId,
-        patch: &DocumentPatch,
-    ) -> Result<PostedDocument> {
-        self.update_document(id, patch, DocumentKind::CreditNote)
-            .await
-    }
 }

@@ -8,7 +8,7 @@ mod open_items;
 mod reference;
 mod tokens;
 
-pub use self::documents::BatchOutcome;
+pub use self::documents::{BatchOutcome, PreparedDocument};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
