@@ -195,9 +195,6 @@ mod tests {
             ("date", |d| {
                 d.date = NaiveDate::from_ymd_opt(2026, 3, 28).unwrap()
             }),
-            ("due_date", |d| {
-                d.due_date = NaiveDate::from_ymd_opt(2026, 4, 28)
-            }),
             ("lines.len", |d| {
                 d.lines.pop();
             }),
@@ -216,6 +213,19 @@ mod tests {
             let (f, _, _) = field_of(verify_document(&written(), Some(&id()), &posted(back)));
             assert_eq!(f, field);
         }
+    }
+
+    #[test]
+    fn a_due_date_is_compared_when_written_and_left_to_the_vendor_when_not() {
+        let mut dated = written();
+        dated.due_date = NaiveDate::from_ymd_opt(2026, 4, 28);
+        let mut back = dated.clone();
+        back.due_date = NaiveDate::from_ymd_opt(2026, 4, 29);
+        let (f, _, _) = field_of(verify_document(&dated, Some(&id()), &posted(back)));
+        assert_eq!(f, "due_date");
+        let mut derived = written();
+        derived.due_date = NaiveDate::from_ymd_opt(2026, 4, 28);
+        verify_document(&written(), Some(&id()), &posted(derived)).unwrap();
     }
 
     #[test]

@@ -29,10 +29,12 @@ use async_trait::async_trait;
 
 use crate::error::{Error, ErrorKind, Result, WriteOutcome};
 use crate::model::{
-    CreditNote, DocumentKind, DocumentPatch, EntryId, Invoice, PostedDocument, SalesDocument,
+    CreditNote, Dimension, DimensionKind, DocumentKind, DocumentPatch, EntryId, Invoice,
+    PostedDocument, SalesDocument,
 };
 use crate::runtime::retry::{is_retryable, RetryPolicy};
 use crate::traits::{CreditNotes, Invoices};
+use crate::validation::validate_dimension;
 use crate::vendor::Vendor;
 use crate::verify::{verify_document, verify_vat_codes_present};
 
@@ -483,4 +485,75 @@ impl<T: DocumentWriting> CreditNotes for T {
             .update(id, DocumentKind::CreditNote, patch, "update_credit_note")
             .await
     }
+}
+
+/// What a vendor plugs into [`create_dimension`]: Q15's look-up and the create itself.
+#[async_trait]
+pub trait DimensionCreate: Send + Sync {
+    /// The vendor.
+    fn vendor(&self) -> Vendor;
+
+    /// The locks of creates (the connection's [`KeyLock`](crate::runtime::KeyLock), R03).
+    fn create_locks(&self) -> &dyn crate::runtime::KeyLock;
+
+    /// Whether Q15's look-up before a create is on (always, unless built with
+    /// `without-defences` and switched off).
+    fn refuse_taken_codes(&self) -> bool;
+
+    /// Where codes are unique: the administration, or `""` where the vendor keeps one set for
+    /// every administration (AFAS debtors).
+    fn code_scope<'a>(&self, administration: &'a str) -> &'a str {
+        administration
+    }
+
+    /// Who holds `code` already (its name), if anyone.
+    async fn taken_by(
+        &self,
+        administration: &str,
+        kind: DimensionKind,
+        code: &str,
+    ) -> Result<Option<String>>;
+
+    /// Create the dimension (once), read it back and verify it.
+    async fn send_dimension(
+        &self,
+        administration: &str,
+        dimension: &Dimension,
+    ) -> Result<Dimension>;
+}
+
+/// Create a dimension without ever overwriting one (Q15) or racing another creator of the same
+/// code (R03): validate, take the lock of (vendor, administration, kind, code) — in this process,
+/// or on Redis for every process sharing it — look the code up, and only then create it. A
+/// vendor's own refusal of a taken code is the adapter's `AlreadyExists` too.
+pub async fn create_dimension<B: DimensionCreate + ?Sized>(
+    backend: &B,
+    administration: &str,
+    dimension: &Dimension,
+) -> Result<Dimension> {
+    validate_dimension(dimension)?;
+    let key = format!(
+        "create:{}:{}:{:?}:{}",
+        backend.vendor(),
+        backend.code_scope(administration),
+        dimension.kind,
+        dimension.code.trim()
+    );
+    let _guard = backend.create_locks().lock(&key).await?;
+    if backend.refuse_taken_codes() {
+        if let Some(by) = backend
+            .taken_by(administration, dimension.kind, &dimension.code)
+            .await?
+        {
+            return Err(Error::new(
+                ErrorKind::AlreadyExists,
+                format!(
+                    "code {} is taken in administration {administration} (by {by}); use upsert to overwrite it (Q15)",
+                    dimension.code
+                ),
+            )
+            .with_vendor(backend.vendor()));
+        }
+    }
+    backend.send_dimension(administration, dimension).await
 }

@@ -2,11 +2,12 @@
 //! (Q09, Q15) and accounts read, and the [`Dimensions`] impl.
 
 use async_trait::async_trait;
+use grootboek_core::runtime::KeyLock;
 use grootboek_core::validation::{validate_dimension, validate_dimension_patch};
 use grootboek_core::verify::verify_dimension;
+use grootboek_core::write::{create_dimension, DimensionCreate};
 use grootboek_core::{
-    Cursor, Dimension, DimensionKind, DimensionPatch, Dimensions, Error, ErrorKind, Page, Result,
-    WriteOutcome,
+    Cursor, Dimension, DimensionKind, DimensionPatch, Dimensions, Error, Page, Result, WriteOutcome,
 };
 use reqwest::Method;
 
@@ -70,26 +71,14 @@ impl AfasLedger {
 impl Dimensions for AfasLedger {
     async fn create_dimension(
         &self,
-        _administration: &str,
+        administration: &str,
         dimension: &Dimension,
     ) -> Result<Dimension> {
         let op = tag("create_dimension");
         Self::customers_only(dimension.kind).map_err(&op)?;
-        validate_dimension(dimension).map_err(&op)?;
-        if self.config.runtime.defence("Q15")
-            && self.debtor(&dimension.code).await.map_err(&op)?.is_some()
-        {
-            return Err(op(Error::new(
-                ErrorKind::AlreadyExists,
-                format!(
-                    "customer {} already exists; use upsert to overwrite it (Q15)",
-                    dimension.code
-                ),
-            )));
-        }
-        let body = debtor_body(dimension, None, self.config.currency.code()).map_err(&op)?;
-        self.write_debtor(Method::POST, &body).await.map_err(&op)?;
-        self.read_back_dimension(dimension).await.map_err(&op)
+        create_dimension(self, administration, dimension)
+            .await
+            .map_err(&op)
     }
 
     async fn upsert_dimension(
@@ -221,5 +210,45 @@ impl Dimensions for AfasLedger {
                 "the AFAS adapter does not list {other:?}"
             )))),
         }
+    }
+}
+
+/// AFAS's side of the core's exclusive create: debtors (`KnSalesRelationOrg`), one set for every
+/// administration of the environment.
+#[async_trait]
+impl DimensionCreate for AfasLedger {
+    fn vendor(&self) -> grootboek_core::Vendor {
+        grootboek_core::Vendor::Afas
+    }
+
+    fn create_locks(&self) -> &dyn KeyLock {
+        self.create_locks.as_ref()
+    }
+
+    fn refuse_taken_codes(&self) -> bool {
+        self.config.runtime.defence("Q15")
+    }
+
+    fn code_scope<'a>(&self, _administration: &'a str) -> &'a str {
+        ""
+    }
+
+    async fn taken_by(
+        &self,
+        _administration: &str,
+        _kind: DimensionKind,
+        code: &str,
+    ) -> Result<Option<String>> {
+        Ok(self.debtor(code).await?.map(|d| d.dimension.name))
+    }
+
+    async fn send_dimension(
+        &self,
+        _administration: &str,
+        dimension: &Dimension,
+    ) -> Result<Dimension> {
+        let body = debtor_body(dimension, None, self.config.currency.code())?;
+        self.write_debtor(Method::POST, &body).await?;
+        self.read_back_dimension(dimension).await
     }
 }

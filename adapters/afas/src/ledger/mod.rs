@@ -29,6 +29,8 @@ pub struct AfasLedger {
     config: AfasConfig,
     client: AfasClient,
     vat_cache: Mutex<HashMap<String, Vec<AfasVatCode>>>,
+    /// The locks of creates (R03).
+    create_locks: std::sync::Arc<dyn grootboek_core::runtime::KeyLock>,
 }
 
 impl std::fmt::Debug for AfasLedger {
@@ -67,10 +69,12 @@ impl AfasLedger {
     /// A ledger for the configured connection (no request is made yet).
     pub async fn new(config: AfasConfig) -> Result<Self> {
         let client = AfasClient::new(&config).await?;
+        let create_locks = config.runtime.key_lock().await?;
         Ok(Self {
             config,
             client,
             vat_cache: Mutex::new(HashMap::new()),
+            create_locks,
         })
     }
 

@@ -2,8 +2,10 @@
 //! accounts, and the [`Dimensions`] impl.
 
 use async_trait::async_trait;
+use grootboek_core::runtime::KeyLock;
 use grootboek_core::validation::{validate_dimension, validate_dimension_patch};
 use grootboek_core::verify::verify_dimension;
+use grootboek_core::write::{create_dimension, DimensionCreate};
 use grootboek_core::{
     Cursor, Dimension, DimensionKind, DimensionPatch, Dimensions, Error, ErrorKind, Page, Result,
     Vendor, WriteOutcome,
@@ -104,19 +106,7 @@ impl Dimensions for ExactLedger {
     ) -> Result<Dimension> {
         let run = async {
             Self::relation_only(dimension.kind)?;
-            validate_dimension(dimension)?;
-            let division = Self::division(administration)?;
-            if self.defence("Q15") {
-                if let Some(row) = self.account_row(division, &dimension.code).await? {
-                    let name = odata::string(&row, "Name").unwrap_or_default();
-                    return Err(Error::new(
-                        ErrorKind::AlreadyExists,
-                        format!("code {} is taken in division {division} (by {name}); use upsert to overwrite", dimension.code),
-                    ));
-                }
-            }
-            self.post_account(division, dimension).await?;
-            self.confirm_dimension(division, dimension).await
+            create_dimension(self, administration, dimension).await
         };
         run.await.map_err(|e| op_err(e, "create_dimension"))
     }
@@ -281,5 +271,44 @@ impl Dimensions for ExactLedger {
             Ok(Page { items, next })
         };
         run.await.map_err(|e| op_err(e, "list_dimensions"))
+    }
+}
+
+/// Exact's side of the core's exclusive create (Q15, R03): `crm/Accounts` by code.
+#[async_trait]
+impl DimensionCreate for ExactLedger {
+    fn vendor(&self) -> Vendor {
+        Vendor::Exact
+    }
+
+    fn create_locks(&self) -> &dyn KeyLock {
+        ExactLedger::create_locks(self)
+    }
+
+    fn refuse_taken_codes(&self) -> bool {
+        self.defence("Q15")
+    }
+
+    async fn taken_by(
+        &self,
+        administration: &str,
+        _kind: DimensionKind,
+        code: &str,
+    ) -> Result<Option<String>> {
+        let division = Self::division(administration)?;
+        Ok(self
+            .account_row(division, code)
+            .await?
+            .map(|row| odata::string(&row, "Name").unwrap_or_default()))
+    }
+
+    async fn send_dimension(
+        &self,
+        administration: &str,
+        dimension: &Dimension,
+    ) -> Result<Dimension> {
+        let division = Self::division(administration)?;
+        self.post_account(division, dimension).await?;
+        self.confirm_dimension(division, dimension).await
     }
 }

@@ -18,6 +18,7 @@ use grootboek_core::dates::amsterdam_date;
 use grootboek_core::runtime::http::{
     checked_url, HostPolicy, HttpClient, StatsSnapshot, Transport,
 };
+use grootboek_core::runtime::KeyLock;
 use grootboek_core::runtime::{seed_refresh_token, ConnectionId, ExactBudget, TokenBroker};
 use grootboek_core::{
     Administration, Capabilities, Cursor, Error, ErrorKind, Journal, Ledger, Money, OpenItem, Page,
@@ -55,6 +56,8 @@ struct Inner {
     broker: Arc<dyn TokenBroker>,
     conn: ConnectionId,
     caches: Mutex<Caches>,
+    /// The locks of creates (R03).
+    create_locks: Arc<dyn KeyLock>,
 }
 
 /// Tag an error with the vendor and the operation, unless it already names them.
@@ -98,6 +101,7 @@ impl ExactLedger {
             .with_windows(config.budgets.minute, config.budgets.day);
         let broker = config.runtime.token_broker(oauth.clone()).await?;
         let budget = config.runtime.shared_budget().await?;
+        let create_locks = config.runtime.key_lock().await?;
         seed_refresh_token(broker.as_ref(), &conn, config.refresh_token.as_ref()).await?;
         let tokens = Self::tokens(&config, &broker, &conn, &oauth);
         let protocol = ExactProtocol {
@@ -119,6 +123,7 @@ impl ExactLedger {
                 broker,
                 conn,
                 caches: Mutex::new(Caches::default()),
+                create_locks,
             }),
         })
     }
@@ -150,6 +155,11 @@ impl ExactLedger {
     }
 
     /// The configuration of this connection.
+    /// The locks of creates (R03).
+    pub(crate) fn create_locks(&self) -> &dyn KeyLock {
+        self.inner.create_locks.as_ref()
+    }
+
     pub(crate) fn cfg(&self) -> &ExactConfig {
         &self.inner.config
     }

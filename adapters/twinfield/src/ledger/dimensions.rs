@@ -2,11 +2,13 @@
 //! projects read and written through ProcessXml (Q15), and the [`Dimensions`] impl.
 
 use async_trait::async_trait;
+use grootboek_core::runtime::KeyLock;
 use grootboek_core::validation::{validate_dimension, validate_dimension_patch};
 use grootboek_core::verify::verify_dimension;
+use grootboek_core::write::{create_dimension, DimensionCreate};
 use grootboek_core::{
-    Cursor, Dimension, DimensionKind, DimensionPatch, Dimensions, Error, ErrorKind, Page, Result,
-    Vendor, WriteOutcome,
+    Cursor, Dimension, DimensionKind, DimensionPatch, Dimensions, ErrorKind, Page, Result, Vendor,
+    WriteOutcome,
 };
 
 use super::{TwinfieldLedger, READ, WRITE};
@@ -86,28 +88,20 @@ impl Dimensions for TwinfieldLedger {
         administration: &str,
         dimension: &Dimension,
     ) -> Result<Dimension> {
-        validate_dimension(dimension).map_err(|e| e.with_vendor(Vendor::Twinfield))?;
-        if self.cfg().defence("Q15") {
-            // Twinfield overwrites an existing code on "create": read first and refuse.
-            if self
-                .existing(administration, dimension.kind, &dimension.code)
-                .await?
-                .is_some()
-            {
-                return Err(Error::new(
-                    ErrorKind::AlreadyExists,
-                    format!(
-                        "{} {} already exists in office {administration}; use upsert to overwrite it (Q15)",
-                        crate::mapping::dimtype(dimension.kind),
-                        dimension.code
-                    ),
-                )
-                .with_vendor(Vendor::Twinfield)
-                .with_operation("create_dimension"));
-            }
-        }
-        self.write_dimension(administration, dimension, None, "create_dimension")
+        create_dimension(self, administration, dimension)
             .await
+            .map_err(|e| {
+                let e = if e.vendor().is_none() {
+                    e.with_vendor(Vendor::Twinfield)
+                } else {
+                    e
+                };
+                if e.operation().is_none() {
+                    e.with_operation("create_dimension")
+                } else {
+                    e
+                }
+            })
     }
 
     async fn upsert_dimension(
@@ -176,5 +170,43 @@ impl Dimensions for TwinfieldLedger {
             )
             .await?;
         Ok(Page::last(dimmap::parse_list(&xml, kind)?))
+    }
+}
+
+/// Twinfield's side of the core's exclusive create: Twinfield overwrites an existing code on
+/// "create" (Q15), so the code is read first, under the lock of its code (R03).
+#[async_trait]
+impl DimensionCreate for TwinfieldLedger {
+    fn vendor(&self) -> Vendor {
+        Vendor::Twinfield
+    }
+
+    fn create_locks(&self) -> &dyn KeyLock {
+        self.create_locks.as_ref()
+    }
+
+    fn refuse_taken_codes(&self) -> bool {
+        self.cfg().defence("Q15")
+    }
+
+    async fn taken_by(
+        &self,
+        administration: &str,
+        kind: DimensionKind,
+        code: &str,
+    ) -> Result<Option<String>> {
+        Ok(self
+            .existing(administration, kind, code)
+            .await?
+            .map(|d| d.dimension.name))
+    }
+
+    async fn send_dimension(
+        &self,
+        administration: &str,
+        dimension: &Dimension,
+    ) -> Result<Dimension> {
+        self.write_dimension(administration, dimension, None, "create_dimension")
+            .await
     }
 }

@@ -42,6 +42,8 @@ pub struct TwinfieldLedger {
     pub(crate) pdf_urls: Mutex<HashMap<EntryId, String>>,
     /// When this connection wrote each transaction (Q12).
     pub(crate) written: Mutex<HashMap<EntryId, DateTime<Utc>>>,
+    /// The locks of creates (R03).
+    pub(crate) create_locks: Arc<dyn grootboek_core::runtime::KeyLock>,
 }
 
 impl std::fmt::Debug for TwinfieldLedger {
@@ -95,6 +97,7 @@ impl TwinfieldLedger {
             .await?;
         seed_refresh_token(broker.as_ref(), &conn, config.refresh_token.as_ref()).await?;
         let budget = config.runtime.shared_budget().await?;
+        let create_locks = config.runtime.key_lock().await?;
         if !config.certified {
             tracing::info!(
                 target: "grootboek::budget",
@@ -110,6 +113,7 @@ impl TwinfieldLedger {
             pdf_bytes: Mutex::new(HashMap::new()),
             pdf_urls: Mutex::new(HashMap::new()),
             written: Mutex::new(HashMap::new()),
+            create_locks,
         })
     }
 
