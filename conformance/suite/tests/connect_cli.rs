@@ -578,3 +578,47 @@ async fn check_names_a_withheld_afas_connector_as_missing() {
     let token = sim.token_xml();
     assert!(!table.contains(&token));
 }
+
+#[tokio::test]
+async fn redirect_port_listens_elsewhere_and_the_registered_uri_is_sent_unchanged() {
+    // The registered redirect URI's port is forwarded (an SSH tunnel, say) to another port,
+    // where the command listens.
+    let registered = free_port();
+    let listen = free_port();
+    let redirect = redirect_uri(registered);
+    let sim = exact_sim(&redirect).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("file:{}", dir.path().display());
+    let listen_arg = listen.to_string();
+    let connect = start_connect(
+        &[
+            "connect",
+            "--vendor",
+            "exact",
+            "--token-store",
+            &store,
+            "--redirect-port",
+            &listen_arg,
+        ],
+        &exact_env(&sim, &redirect),
+    )
+    .await;
+    assert_eq!(
+        param(&connect.authorize_url, "redirect_uri").as_deref(),
+        Some(redirect.as_str())
+    );
+    let location = consent(&connect.authorize_url).await;
+    let tunnelled = location.replace(
+        &format!("127.0.0.1:{registered}"),
+        &format!("127.0.0.1:{listen}"),
+    );
+    let (status, page) = follow(&tunnelled).await;
+    assert_eq!(status, 200, "{page}");
+    let (stdout, stderr, code) = connect.finish().await;
+    assert_eq!(code, Some(0), "{stderr}\n{stdout}");
+    assert!(
+        stdout.contains("1300001") && stdout.contains("No problems found."),
+        "{stdout}"
+    );
+    assert!(!store_files(dir.path()).is_empty());
+}
