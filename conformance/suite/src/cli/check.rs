@@ -87,6 +87,40 @@ pub struct Check {
     pub ok: bool,
     /// What was found, or the vendor's refusal.
     pub detail: String,
+    /// A few words for the table: what was found, or the kind of failure.
+    #[serde(skip)]
+    pub summary: String,
+}
+
+impl Check {
+    fn passed(check: &'static str, ok: bool, detail: String) -> Self {
+        Self {
+            check,
+            ok,
+            summary: detail.clone(),
+            detail,
+        }
+    }
+
+    fn failed(check: &'static str, e: &grootboek_core::Error) -> Self {
+        use grootboek_core::ErrorKind as K;
+        let summary = match e.kind() {
+            K::PermissionDenied => "permission denied",
+            K::Unauthenticated => "not authenticated",
+            K::ReconsentRequired => "re-consent required",
+            K::NotFound => "not found",
+            K::Unsupported => "unsupported",
+            K::RateLimited { .. } => "rate limited",
+            K::Unavailable => "vendor unavailable",
+            _ => "failed",
+        };
+        Self {
+            check,
+            ok: false,
+            detail: one_line(&e.to_string()),
+            summary: summary.to_string(),
+        }
+    }
 }
 
 /// What the connection can do in one administration.
@@ -184,16 +218,8 @@ impl Report {
         }
         for a in administrations {
             let vat = match ledger.vat_codes(&a.code).await {
-                Ok(codes) => Check {
-                    check: "vat_codes",
-                    ok: true,
-                    detail: format!("{} VAT codes", codes.len()),
-                },
-                Err(e) => Check {
-                    check: "vat_codes",
-                    ok: false,
-                    detail: one_line(&e.to_string()),
-                },
+                Ok(codes) => Check::passed("vat_codes", true, format!("{} VAT codes", codes.len())),
+                Err(e) => Check::failed("vat_codes", &e),
             };
             let journals = match ledger.all_journals(&a.code).await {
                 Ok(js) => {
@@ -202,35 +228,22 @@ impl Report {
                         .filter(|j| j.kind == JournalKind::Sales)
                         .map(|j| j.code.as_str())
                         .collect();
-                    Check {
-                        check: "journals",
-                        ok: !sales.is_empty(),
-                        detail: if sales.is_empty() {
-                            format!("{} journals; no sales journal", js.len())
-                        } else {
-                            format!("{} journals; sales: {}", js.len(), sales.join(", "))
-                        },
-                    }
+                    let detail = if sales.is_empty() {
+                        format!("{} journals; no sales journal", js.len())
+                    } else {
+                        format!("{} journals; sales: {}", js.len(), sales.join(", "))
+                    };
+                    Check::passed("journals", !sales.is_empty(), detail)
                 }
-                Err(e) => Check {
-                    check: "journals",
-                    ok: false,
-                    detail: one_line(&e.to_string()),
-                },
+                Err(e) => Check::failed("journals", &e),
             };
             let checks = vec![vat, journals];
             let writable = checks.iter().all(|c| c.ok);
-            if !writable {
-                let failed: Vec<String> = checks
-                    .iter()
-                    .filter(|c| !c.ok)
-                    .map(|c| format!("{}: {}", c.check, c.detail))
-                    .collect();
+            // The first failed check says why (a refused right fails both the same way).
+            if let Some(first) = checks.iter().find(|c| !c.ok) {
                 report.problems.push(format!(
-                    "administration {} ({}) cannot be written to: {}",
-                    a.code,
-                    a.name,
-                    failed.join("; ")
+                    "administration {} ({}) cannot be written to: {}: {}",
+                    a.code, a.name, first.check, first.detail
                 ));
             }
             report.administrations.push(AdministrationReport {
@@ -317,7 +330,7 @@ impl Report {
                     row.push(format!(
                         "{} ({})",
                         if c.ok { "ok" } else { "FAILED" },
-                        c.detail
+                        c.summary
                     ));
                 }
                 row
