@@ -4,8 +4,10 @@
 //! endpoint, and follows its redirect to the command's listener), stores the pair in a file
 //! store (sealed when a key is set), and a following `open-items` run works from the store
 //! alone. A forged state is refused and stores nothing; a memory store and a redirect URI off
-//! loopback are refused before anything happens. `grootboek check` lists the Exact divisions,
-//! names a Twinfield office whose right is withheld, and names a withheld AFAS connector.
+//! loopback are refused before anything happens; `--redirect-port` listens elsewhere; a second
+//! `connect` repairs a connection whose grant died (T04). `grootboek check` lists the Exact
+//! divisions, names a Twinfield office whose right is withheld, and names a withheld AFAS
+//! connector.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::process::{Output, Stdio};
@@ -621,4 +623,75 @@ async fn redirect_port_listens_elsewhere_and_the_registered_uri_is_sent_unchange
         "{stdout}"
     );
     assert!(!store_files(dir.path()).is_empty());
+}
+
+/// Drive one `connect --vendor exact` to the end as the browser; its exit code and stderr.
+async fn connect_exact(env: &[(&str, String)], store: &str) -> (Option<i32>, String) {
+    let connect = start_connect(
+        &["connect", "--vendor", "exact", "--token-store", store],
+        env,
+    )
+    .await;
+    let location = consent(&connect.authorize_url).await;
+    let (status, page) = follow(&location).await;
+    assert_eq!(status, 200, "{page}");
+    let (_, stderr, code) = connect.finish().await;
+    (code, stderr)
+}
+
+#[tokio::test]
+async fn connect_again_repairs_a_connection_whose_grant_died() {
+    // T04: the user's grant dies (password changed); the stored connection then answers
+    // "re-consent required" until `connect` stores a new pair.
+    let port = free_port();
+    let redirect = redirect_uri(port);
+    let sim = exact_sim(&redirect).await;
+    let env = exact_env(&sim, &redirect);
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("file:{}", dir.path().display());
+    let division = DIVISIONS[0].to_string();
+    let open_items = [
+        "open-items",
+        "--vendor",
+        "exact",
+        "--administration",
+        &division,
+        "--token-store",
+        &store,
+    ];
+
+    let (code, stderr) = connect_exact(&env, &store).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(run(&open_items, &env).await.status.success());
+
+    assert!(sim.revoke_grant(CLIENT_ID));
+    // A day later (on the command's clock, the system's): the stored access token has expired.
+    let conn = ConnectionId::new(format!("exact:{CLIENT_ID}")).unwrap();
+    let files = FileTokenStore::new(dir.path()).unwrap();
+    let mut record = files.load(&conn).await.unwrap().expect("a stored pair");
+    let day = chrono::Duration::days(1);
+    record.pair.issued_at -= day;
+    record.pair.expires_at -= day;
+    let generation = record.generation;
+    record.generation += 1;
+    assert!(files
+        .compare_and_swap(&conn, Some(generation), &record)
+        .await
+        .unwrap());
+    let out = run(&open_items, &env).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("grootboek connect --vendor exact"),
+        "{stderr}"
+    );
+
+    let (code, stderr) = connect_exact(&env, &store).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let out = run(&open_items, &env).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -205,8 +205,15 @@ impl Report {
         let administrations = match ledger.administrations().await {
             Ok(a) => a,
             Err(e) => {
+                let hint = if e.kind() == &grootboek_core::ErrorKind::ReconsentRequired {
+                    format!(
+                        " (run `grootboek connect --vendor {vendor}` to give the consent again)"
+                    )
+                } else {
+                    String::new()
+                };
                 report.problems.push(one_line(&format!(
-                    "cannot list the administrations this connection reaches: {e}"
+                    "cannot list the administrations this connection reaches: {e}{hint}"
                 )));
                 return report;
             }

@@ -245,7 +245,14 @@ async fn listed(
     call: impl Future<Output = grootboek_core::Result<Vec<OpenItem>>>,
 ) -> Result<Vec<OpenItem>, String> {
     call.await.map_err(|e| {
-        format!("cannot list the open items of {vendor} administration {administration}: {e}")
+        let hint = if e.kind() == &grootboek_core::ErrorKind::ReconsentRequired
+            && vendor != Vendor::Afas
+        {
+            format!(" (run `grootboek connect --vendor {vendor}` to give the consent again)")
+        } else {
+            String::new()
+        };
+        format!("cannot list the open items of {vendor} administration {administration}: {e}{hint}")
     })
 }
 
