@@ -468,6 +468,7 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode, String> {
     })
 }
 
+#[cfg(any(feature = "exact", feature = "twinfield"))]
 fn no_connection(vendor: Vendor, connection: &str, store: &str) -> String {
     format!(
         "no {} connection `{connection}` is stored in the token store ({store}): run `grootboek \
