@@ -695,3 +695,49 @@ async fn connect_again_repairs_a_connection_whose_grant_died() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn exact_connect_on_a_redis_store_then_open_items() {
+    let port = free_port();
+    let redirect = redirect_uri(port);
+    let sim = exact_sim(&redirect).await;
+    let redis = std::env::var("GROOTBOEK_REDIS_URL")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_string());
+    let mut env = exact_env(&sim, &redirect);
+    // A fresh connection id per run, so that earlier runs' pairs do not interfere.
+    env.push((
+        "GROOTBOEK_EXACT_CONNECTION_ID",
+        format!(
+            "exact:connect-test:{}",
+            sim.base_url().replace([':', '/'], "_")
+        ),
+    ));
+    env.push(("GROOTBOEK_TOKEN_KEY", KEY.into()));
+    let (code, stderr) = connect_exact(&env, &redis).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("redis (URL not shown)"), "{stderr}");
+    let division = DIVISIONS[1].to_string();
+    let out = run(
+        &[
+            "open-items",
+            "--vendor",
+            "exact",
+            "--administration",
+            &division,
+            "--token-store",
+            &redis,
+        ],
+        &env,
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        sim.refresh_count(CLIENT_ID),
+        0,
+        "the consented pair is used"
+    );
+}
