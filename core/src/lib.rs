@@ -53,6 +53,7 @@ pub mod traits;
 pub mod validation;
 pub mod vendor;
 pub mod verify;
+pub mod write;
 
 pub use capabilities::Capabilities;
 pub use country::CountryCode;

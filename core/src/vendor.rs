@@ -54,18 +54,28 @@ impl FromStr for Vendor {
     }
 }
 
-/// A catalog ID from `QUIRKS.md` (`Q01`…`Q16`, `P1`…`P5`, `T01`…`T09`), kept as its text.
+/// A catalog ID from `QUIRKS.md` (`Q01`…`Q27`, `Q29`, `P1`…`P5`, `T01`…`T15`, `R01`…`R05`),
+/// kept as its text.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct QuirkId(String);
 
 impl QuirkId {
-    /// Every ID in the catalog, in catalog order.
+    /// Every ID in the catalog, in the order `QUIRKS.md` lists them (there is no `Q28`).
     pub fn catalog() -> Vec<QuirkId> {
         let q = (1..=16).map(|n| format!("Q{n:02}"));
         let p = (1..=5).map(|n| format!("P{n}"));
         let t = (1..=9).map(|n| format!("T{n:02}"));
-        q.chain(p).chain(t).map(QuirkId).collect()
+        let payments = (17..=27).chain([29]).map(|n| format!("Q{n:02}"));
+        let r = (1..=5).map(|n| format!("R{n:02}"));
+        let onboarding = (10..=15).map(|n| format!("T{n:02}"));
+        q.chain(p)
+            .chain(t)
+            .chain(payments)
+            .chain(r)
+            .chain(onboarding)
+            .map(QuirkId)
+            .collect()
     }
 
     /// The ID's text (`Q01`).
@@ -82,7 +92,7 @@ impl FromStr for QuirkId {
             Ok(QuirkId(upper))
         } else {
             Err(Error::config(format!(
-                "`{s}` is not a catalog ID (Q01–Q16, P1–P5, T01–T09)"
+                "`{s}` is not a catalog ID (Q01–Q27, Q29, P1–P5, T01–T15, R01–R05)"
             )))
         }
     }
@@ -153,12 +163,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn catalog_has_thirty_ids() {
+    fn catalog_lists_every_id_of_quirks_md() {
         let c = QuirkId::catalog();
-        assert_eq!(c.len(), 30);
+        assert_eq!(c.len(), 53);
         assert_eq!(c[0].as_str(), "Q01");
         assert_eq!(c[16].as_str(), "P1");
         assert_eq!(c[29].as_str(), "T09");
+        assert!("Q28".parse::<QuirkId>().is_err());
+        for id in ["Q24", "Q25", "Q29", "R01", "R05", "T11", "T15"] {
+            assert!(id.parse::<QuirkId>().is_ok(), "{id}");
+        }
         assert!("q7".parse::<QuirkId>().is_err());
         assert_eq!("q07".parse::<QuirkId>().unwrap().as_str(), "Q07");
     }

@@ -27,6 +27,20 @@
 //! | country | AFAS country code (`B`, `D`, `NL`, `USA`…) ⇄ ISO, see [`wire::country`] |
 //! | dates | plain `YYYY-MM-DD` civil dates out; datetimes in are Amsterdam local despite their `Z` |
 //!
+//! ## Layout
+//!
+//! The same files in every adapter; what a vendor lacks is absent.
+//!
+//! | file | holds |
+//! |---|---|
+//! | `ledger/mod.rs` | [`AfasLedger`], [`connect`], accessors, shared helpers, the [`Ledger`](grootboek_core::Ledger) impl |
+//! | `ledger/tokens.rs` | absent: AFAS takes a fixed `AfasToken` ([`auth`]), no consent |
+//! | `ledger/reference.rs` | administrations, journals, VAT codes, accounts, caches |
+//! | `ledger/documents.rs` | invoices and credit notes: `Invoices`, `CreditNotes`, dated writes (Q14) |
+//! | `ledger/dimensions.rs` | customers (debtors), accounts: `Dimensions` |
+//! | `ledger/open_items.rs` | open items and customer balances |
+//! | vendor-only | absent: the AFAS-only calls (`create_invoice_at`, `booking_date`) are in `documents.rs` |
+//!
 //! ## Quirk defences
 //!
 //! Every defence is on by default and switched off by its ID in

@@ -135,6 +135,30 @@ impl Tokens {
     }
 }
 
+/// The request of a call, authorised with `token`.
+fn build(method: Method<'_>, url: &ApiUrl, token: &AccessToken) -> Result<Request> {
+    let target = url.url().clone();
+    let request = match method {
+        Method::Get => Request::get(target),
+        Method::Post(b) => Request::with_body(
+            grootboek_core::runtime::http::Method::POST,
+            target,
+            "application/json",
+            b.to_string(),
+        )
+        .static_header("prefer", "return=representation"),
+        Method::Put(b) => Request::with_body(
+            grootboek_core::runtime::http::Method::PUT,
+            target,
+            "application/json",
+            b.to_string(),
+        ),
+    };
+    request
+        .static_header("accept", "application/json")
+        .bearer(token.expose_secret())
+}
+
 /// Exact's side of the transport.
 pub(crate) struct ExactProtocol {
     pub tokens: Tokens,
@@ -306,6 +330,23 @@ impl Client {
         &self.transport.protocol().urls
     }
 
+    /// One attempt of a write, for the write driver that owns the retries of documents.
+    pub async fn call_once(
+        &self,
+        op: &'static str,
+        method: Method<'_>,
+        url: &ApiUrl,
+    ) -> Result<Answer> {
+        let call = Call {
+            operation: op,
+            write: method.is_write(),
+            charges: self.layout.charges(&url.division().to_string()),
+        };
+        self.transport
+            .send_once(&call, &|token: &AccessToken| build(method, url, token))
+            .await
+    }
+
     /// One call with retries of temporary failures (the core transport). An error whose write
     /// outcome is uncertain is returned at once, never retried: the caller looks the entry up by
     /// its natural key before writing again.
@@ -315,29 +356,9 @@ impl Client {
             write: method.is_write(),
             charges: self.layout.charges(&url.division().to_string()),
         };
-        let build = |token: &AccessToken| -> Result<Request> {
-            let target = url.url().clone();
-            let request = match method {
-                Method::Get => Request::get(target),
-                Method::Post(b) => Request::with_body(
-                    grootboek_core::runtime::http::Method::POST,
-                    target,
-                    "application/json",
-                    b.to_string(),
-                )
-                .static_header("prefer", "return=representation"),
-                Method::Put(b) => Request::with_body(
-                    grootboek_core::runtime::http::Method::PUT,
-                    target,
-                    "application/json",
-                    b.to_string(),
-                ),
-            };
-            request
-                .static_header("accept", "application/json")
-                .bearer(token.expose_secret())
-        };
-        self.transport.send(&call, &build).await
+        self.transport
+            .send(&call, &|token: &AccessToken| build(method, url, token))
+            .await
     }
 
     /// GET one page.
@@ -401,14 +422,31 @@ impl Client {
             .collection(division, endpoint, &Query::default())?;
         let text = body.to_json();
         let r = self.call(op, Method::Post(&text), &url).await?;
-        if r.body.is_empty() {
-            return Ok(None);
-        }
-        odata::parse_single(&r.body).map_err(|e| {
-            e.with_vendor(Vendor::Exact)
-                .with_operation(op)
-                .with_outcome(WriteOutcome::Applied)
-        })
+        created_row(&r, op)
+    }
+
+    /// [`Client::post`] sent once, for the write driver.
+    pub async fn post_once(
+        &self,
+        op: &'static str,
+        division: Division,
+        endpoint: Endpoint,
+        body: &JsonOut,
+    ) -> Result<Option<Row>> {
+        let url = self
+            .urls()
+            .collection(division, endpoint, &Query::default())?;
+        let text = body.to_json();
+        let r = self.call_once(op, Method::Post(&text), &url).await?;
+        created_row(&r, op)
+    }
+
+    /// [`Client::put`] sent once, for the write driver.
+    pub async fn put_once(&self, op: &'static str, url: &ApiUrl, body: &JsonOut) -> Result<()> {
+        let text = body.to_json();
+        self.call_once(op, Method::Put(&text), url)
+            .await
+            .map(|_| ())
     }
 
     /// PUT a JSON body to a URL (Exact answers 204 with no body).
@@ -416,4 +454,17 @@ impl Client {
         let text = body.to_json();
         self.call(op, Method::Put(&text), url).await.map(|_| ())
     }
+}
+
+/// The row Exact answers a POST with (none for an empty answer); a body that does not parse is
+/// a protocol error of a write that landed.
+fn created_row(answer: &Answer, op: &'static str) -> Result<Option<Row>> {
+    if answer.body.is_empty() {
+        return Ok(None);
+    }
+    odata::parse_single(&answer.body).map_err(|e| {
+        e.with_vendor(Vendor::Exact)
+            .with_operation(op)
+            .with_outcome(WriteOutcome::Applied)
+    })
 }

@@ -25,6 +25,20 @@
 //! | document date | `/Date(ms)/` at midnight UTC (other instants through Europe/Amsterdam) on read, `YYYY-MM-DDT00:00:00` on write |
 //! | open item | `read/financial/ReceivablesList` (open amount from cash) |
 //!
+//! ## Layout
+//!
+//! The same files in every adapter; what a vendor lacks is absent.
+//!
+//! | file | holds |
+//! |---|---|
+//! | `ledger/mod.rs` | [`ExactLedger`], [`connect`], accessors, shared helpers, the [`Ledger`] impl |
+//! | `ledger/tokens.rs` | OAuth consent and tokens |
+//! | `ledger/reference.rs` | administrations (divisions), journals, VAT codes, accounts, caches |
+//! | `ledger/documents.rs` | invoices and credit notes: `Invoices`, `CreditNotes` |
+//! | `ledger/dimensions.rs` | customers, suppliers, GL accounts: `Dimensions` |
+//! | `ledger/open_items.rs` | open items and customer balances |
+//! | vendor-only | `bank_entries.rs`, `subscriptions.rs`, `webhooks.rs` (`impl ExactLedger` blocks) |
+//!
 //! ## Quirk defences
 //!
 //! Every defence is on by default and can be switched off by its catalog ID
@@ -48,6 +62,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+mod bank_entries;
 pub mod capabilities;
 mod client;
 pub mod config;
@@ -56,6 +71,7 @@ mod ledger;
 pub mod mapping;
 pub mod model;
 pub mod odata;
+mod subscriptions;
 pub mod urls;
 pub mod webhooks;
 
@@ -63,7 +79,7 @@ pub use auth::{parse_redirect, Consent, ExactOAuth, ExactTokenResponse};
 pub use config::{Budgets, ExactConfig, Region, WebhookFetch};
 #[doc(no_inline)]
 pub use grootboek_core::runtime::RuntimeConfig;
-pub use ledger::{connect, ExactLedger};
+pub use ledger::{connect, ExactLedger, PreparedDocument};
 pub use model::{
     BankEntry, BankEntryLine, PostedBankEntry, Subscription, SubscriptionState, WebhookContent,
     WebhookEvent, WebhookSubscription,

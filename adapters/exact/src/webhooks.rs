@@ -2,8 +2,11 @@
 //! upper-case hex of HMAC-SHA256 over the raw bytes of the `Content` value, keyed with the app's
 //! webhook secret. The raw substring is hashed (never a re-encoding) and compared in constant
 //! time.
+//!
+//! The webhook operations of [`ExactLedger`] live here too: subscribing a callback URL, listing
+//! the subscriptions, and handling a delivery (verify, then fetch the entity patiently, Q16).
 
-use grootboek_core::json::parse_numbers_as_text;
+use grootboek_core::json::{parse_numbers_as_text, JsonOut};
 use grootboek_core::{Error, ErrorKind, Result, Vendor};
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
@@ -11,8 +14,11 @@ use serde_json::Value;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::model::WebhookContent;
-use crate::odata;
+use crate::client::Method;
+use crate::ledger::ExactLedger;
+use crate::model::{WebhookContent, WebhookEvent, WebhookSubscription};
+use crate::odata::{self, Row};
+use crate::urls::{Division, Endpoint, Query};
 
 const PREFIX: &[u8] = b"{\"Content\":";
 const HASH_FIELD: &[u8] = b",\"HashCode\":\"";
@@ -98,6 +104,138 @@ fn parse_content(content: &[u8]) -> Result<WebhookContent> {
         key: s("Key").ok_or_else(|| Error::protocol("the webhook Content has no Key"))?,
         endpoint: s("ExactOnlineEndpoint"),
         event_created_on: s("EventCreatedOn"),
+    })
+}
+
+// ---------------------------------------------------------------- the ledger's webhook operations
+
+impl ExactLedger {
+    /// Subscribe `callback_url` to `topic` in a division (`webhooks/WebhookSubscriptions`).
+    pub async fn create_webhook_subscription(
+        &self,
+        administration: &str,
+        topic: &str,
+        callback_url: &str,
+    ) -> Result<WebhookSubscription> {
+        let division = Self::division(administration)?;
+        let body = JsonOut::object()
+            .with("CallbackURL", callback_url)
+            .with("Topic", topic)
+            .build();
+        let row = self
+            .client()
+            .post(
+                "create_webhook_subscription",
+                division,
+                Endpoint::WebhookSubscriptions,
+                &body,
+            )
+            .await?
+            .ok_or_else(|| Error::protocol("Exact did not return the webhook subscription"))?;
+        webhook_subscription_of(&row)
+    }
+
+    /// The webhook subscriptions of a division.
+    pub async fn webhook_subscriptions(
+        &self,
+        administration: &str,
+    ) -> Result<Vec<WebhookSubscription>> {
+        let division = Self::division(administration)?;
+        let rows = self
+            .client()
+            .all(
+                "webhook_subscriptions",
+                division,
+                Endpoint::WebhookSubscriptions,
+                &Query::select(&["ID", "Topic", "CallbackURL", "Description"]),
+            )
+            .await?;
+        rows.iter().map(webhook_subscription_of).collect()
+    }
+
+    /// Handle a webhook delivery: verify its `HashCode` over the raw `Content` (constant time)
+    /// with the webhook secret, then fetch the entity it names, retrying with bounded backoff
+    /// until it is readable or the deadline passes (Q16). `Ok(None)` for the empty validation
+    /// POST Exact sends when a subscription is created (answer it with 200).
+    pub async fn handle_webhook(&self, raw_body: &[u8]) -> Result<Option<WebhookEvent>> {
+        if odata::strip_bom(raw_body)
+            .iter()
+            .all(u8::is_ascii_whitespace)
+        {
+            return Ok(None);
+        }
+        let secret = self.cfg().webhook_secret.as_ref().ok_or_else(|| {
+            Error::config("no webhook secret configured (GROOTBOEK_EXACT_WEBHOOK_SECRET)")
+        })?;
+        let content = crate::webhooks::verify(secret, raw_body)?;
+        if content.action.eq_ignore_ascii_case("delete") {
+            return Ok(Some(WebhookEvent {
+                content,
+                entity: None,
+                attempts: 0,
+            }));
+        }
+        let division = Division::new(content.division)?;
+        let url = match &content.endpoint {
+            Some(link) => self.client().urls().handed_out(division, link)?,
+            None => {
+                return Err(Error::protocol("the webhook names no ExactOnlineEndpoint")
+                    .with_vendor(Vendor::Exact))
+            }
+        };
+        let fetch = || async {
+            match self
+                .client()
+                .call("webhook_entity", Method::Get, &url)
+                .await
+            {
+                Ok(r) => odata::parse_single(&r.body),
+                Err(e) if *e.kind() == ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e),
+            }
+        };
+        let (entity, attempts) = if self.defence("Q16") {
+            self.patiently(fetch).await?
+        } else {
+            (fetch().await?, 1)
+        };
+        let entity = entity.ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                format!(
+                    "the {} entity {} of the webhook is not readable",
+                    content.topic, content.key
+                ),
+            )
+            .with_vendor(Vendor::Exact)
+            .with_operation("handle_webhook")
+            .with_retryable(true)
+        })?;
+        Ok(Some(WebhookEvent {
+            content,
+            entity: Some(entity),
+            attempts,
+        }))
+    }
+
+    /// Verify a webhook body without fetching anything.
+    pub fn verify_webhook(&self, raw_body: &[u8]) -> Result<crate::model::WebhookContent> {
+        let secret = self
+            .cfg()
+            .webhook_secret
+            .as_ref()
+            .ok_or_else(|| Error::config("no webhook secret configured"))?;
+        crate::webhooks::verify(secret, raw_body)
+    }
+}
+
+fn webhook_subscription_of(row: &Row) -> Result<WebhookSubscription> {
+    Ok(WebhookSubscription {
+        id: odata::guid(row, "ID")
+            .ok_or_else(|| Error::protocol("webhook subscription without ID"))?,
+        topic: odata::string(row, "Topic").unwrap_or_default(),
+        callback_url: odata::string(row, "CallbackURL").unwrap_or_default(),
+        description: odata::string(row, "Description"),
     })
 }
 

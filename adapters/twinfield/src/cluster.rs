@@ -3,7 +3,7 @@
 //! cached per organisation with the tokens (the broker pair's metadata) and resolved again when a
 //! cluster answers with an authentication fault.
 
-use grootboek_core::runtime::http::{checked_url, HttpClient, Request};
+use grootboek_core::runtime::http::{checked_url, status_error, Call, HttpClient, Request};
 use grootboek_core::{Error, ErrorKind, Result, Vendor, VendorError};
 use serde::Deserialize;
 use url::Url;
@@ -91,12 +91,15 @@ impl ClusterResolver {
             }));
         }
         if !answer.is_success() {
-            return Err(Error::new(
-                ErrorKind::Unavailable,
-                format!("accesstokenvalidation answered {status}"),
-            )
-            .with_vendor(Vendor::Twinfield)
-            .with_operation(op));
+            // The common mapping: a redirect is a protocol error naming its target (never
+            // followed, never retried: R02), a 5xx is unavailable.
+            let call = Call::read(op, Vec::new());
+            return Err(status_error(
+                Vendor::Twinfield,
+                &call,
+                &answer,
+                VendorError::default(),
+            ));
         }
         let claims: Claims = serde_json::from_slice(body).map_err(|e| {
             Error::protocol(format!("accesstokenvalidation answered no claims: {e}"))

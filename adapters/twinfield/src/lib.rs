@@ -25,6 +25,20 @@
 //! debit; a credit note one whose total line is a credit. Twinfield computes the VAT lines; each
 //! detail line reads back with its `vatcode` and `vatvalue`.
 //!
+//! ## Layout
+//!
+//! The same files in every adapter; what a vendor lacks is absent.
+//!
+//! | file | holds |
+//! |---|---|
+//! | `ledger/mod.rs` | [`TwinfieldLedger`], [`connect`], accessors, shared helpers, the [`Ledger`](grootboek_core::Ledger) impl |
+//! | `ledger/tokens.rs` | OpenID Connect consent, tokens and the cluster |
+//! | `ledger/reference.rs` | administrations (offices), journals (day books), VAT codes, caches |
+//! | `ledger/documents.rs` | invoices and credit notes: `Invoices`, `CreditNotes`, batches |
+//! | `ledger/dimensions.rs` | customers, suppliers, accounts, cost centres, projects: `Dimensions` |
+//! | `ledger/open_items.rs` | open items and customer balances |
+//! | vendor-only | `pdf.rs` (invoice PDFs), `transaction_status.rs` (`impl TwinfieldLedger` blocks) |
+//!
 //! ## Defences
 //!
 //! Every defence is on by default and switched off by its catalog ID in
@@ -59,6 +73,8 @@ pub mod config;
 pub mod decode;
 pub mod ledger;
 pub mod mapping;
+mod pdf;
+mod transaction_status;
 pub mod xml;
 
 pub use auth::{AuthorizeRequest, OAuth, TwinfieldRefresher};

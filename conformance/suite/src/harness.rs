@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use grootboek_core::runtime::clock::Clock;
 use grootboek_core::{Defences, Ledger, Vendor};
-use grootboek_sim::common::SimCore;
+use grootboek_sim::common::{Faults, SimCore};
 use rust_decimal::Decimal;
 
 use crate::case::Failure;
@@ -160,6 +160,12 @@ pub trait Harness: Send + Sync {
         Err(Failure(
             "this harness cannot run the adapter with the vendor's real budget".into(),
         ))
+    }
+
+    /// The simulator's fault rules (R01, R02): faults pushed here apply to the requests the
+    /// adapter sends next. `None` when this harness has no simulator to fault.
+    fn sim_faults(&self) -> Option<&Faults> {
+        None
     }
 
     /// The concrete harness, for cases about one vendor's own behaviour.

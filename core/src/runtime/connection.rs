@@ -8,6 +8,7 @@
 //! | `GROOTBOEK_TOKEN_KEY` | 32 bytes in base64: tokens in files and Redis are sealed (XChaCha20-Poly1305) | none |
 //! | `GROOTBOEK_EPHEMERAL_TOKENS` | allow a store that does not outlive the process for a vendor whose refresh token rotates (Exact) | `false` |
 //! | `GROOTBOEK_BUDGET` | where rate budgets live: `memory` or `redis` | `memory` |
+//! | `GROOTBOEK_LOCKS` | where the locks of creates live (R03): `memory` (this process) or `redis` (every process) | `memory` |
 //! | `GROOTBOEK_REDIS_URL` | Redis for `redis` tokens and budgets (feature `redis`) | `redis://127.0.0.1:6379` |
 //! | `GROOTBOEK_RETRY_MAX_ATTEMPTS` | attempts per request for temporary failures, the first included | `4` |
 //! | `GROOTBOEK_RETRY_MAX_WAIT_SECS` | the longest `Retry-After` waited; a longer one is returned as an error | `60` |
@@ -30,6 +31,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::budget::{Budget, MemoryBudget};
 use super::clock::{Clock, SystemClock};
 use super::http::HttpSettings;
+use super::lock::{KeyLock, MemoryKeyLock};
 use super::retry::RetryPolicy;
 use super::token::{
     BrokerConfig, ConnectionId, TokenBroker, TokenKey, TokenPair, TokenRefresher, TokenStoreSpec,
@@ -87,6 +89,28 @@ impl fmt::Debug for BudgetSetting {
     }
 }
 
+/// Where the locks around check-and-create live (R03).
+#[derive(Clone, Default)]
+pub enum LockSetting {
+    /// The lock table of this process ([`MemoryKeyLock::process`]).
+    #[default]
+    Process,
+    /// On Redis, for every process sharing it (feature `redis`).
+    Redis(SecretString),
+    /// Locks built by the caller.
+    Shared(Arc<dyn KeyLock>),
+}
+
+impl fmt::Debug for LockSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LockSetting::Process => f.write_str("Process"),
+            LockSetting::Redis(_) => f.write_str("Redis([REDACTED])"),
+            LockSetting::Shared(l) => f.debug_tuple("Shared").field(l).finish(),
+        }
+    }
+}
+
 /// What every vendor configuration embeds: tokens, budget, retry, timeouts, size cap,
 /// verification, the clock and the quirk defences.
 #[derive(Clone, Debug)]
@@ -98,6 +122,8 @@ pub struct ConnectionRuntime {
     pub ephemeral_tokens: bool,
     /// Where budgets live.
     pub budget: BudgetSetting,
+    /// Where the locks around creates live (R03).
+    pub locks: LockSetting,
     /// Retry of temporary failures.
     pub retry: RetryPolicy,
     /// Timeouts and the response size cap.
@@ -119,6 +145,7 @@ impl Default for ConnectionRuntime {
             tokens: TokenSetting::default(),
             ephemeral_tokens: false,
             budget: BudgetSetting::Memory,
+            locks: LockSetting::Process,
             retry: RetryPolicy::default(),
             http: HttpSettings::default(),
             verify: true,
@@ -179,6 +206,18 @@ impl ConnectionRuntime {
                 }
             };
         }
+        if let Some(v) = env.var("LOCKS") {
+            self.locks = match v.to_ascii_lowercase().as_str() {
+                "memory" => LockSetting::Process,
+                "redis" => LockSetting::Redis(redis_url()),
+                _ => {
+                    return Err(Error::config(format!(
+                        "{}: `{v}` is not memory or redis",
+                        env.name("LOCKS")
+                    )))
+                }
+            };
+        }
         if let Some(n) = env.number("RETRY_MAX_ATTEMPTS")? {
             self.retry = self.retry.with_max_attempts(n as usize);
         }
@@ -227,6 +266,25 @@ impl ConnectionRuntime {
                 .require_durable(vendor.as_str())
                 .map_err(|e| e.with_vendor(vendor)),
             _ => Ok(()),
+        }
+    }
+
+    /// The locks around creates (R03): this process's table, Redis, or the caller's.
+    pub async fn key_lock(&self) -> Result<Arc<dyn KeyLock>> {
+        match &self.locks {
+            LockSetting::Process => Ok(MemoryKeyLock::process()),
+            LockSetting::Shared(l) => Ok(l.clone()),
+            #[cfg(feature = "redis")]
+            LockSetting::Redis(url) => Ok(Arc::new(
+                super::lock::redis::RedisKeyLock::connect(url.expose_secret()).await?,
+            )),
+            #[cfg(not(feature = "redis"))]
+            LockSetting::Redis(url) => {
+                let _ = url.expose_secret();
+                Err(Error::config(
+                    "locks on Redis need the `redis` feature of grootboek (and of the adapter)",
+                ))
+            }
         }
     }
 
@@ -415,7 +473,8 @@ pub trait RuntimeConfig: Sized {
         let url: String = url.into();
         let r = self.runtime_mut();
         r.tokens = TokenSetting::Store(TokenStoreSpec::redis(url.clone()));
-        r.budget = BudgetSetting::Redis(SecretString::from(url));
+        r.budget = BudgetSetting::Redis(SecretString::from(url.clone()));
+        r.locks = LockSetting::Redis(SecretString::from(url));
         self
     }
     /// Keep token pairs in this store (a file directory, Redis, a team's own).

@@ -5,8 +5,9 @@
 //!   on Redis, processes) ask at once (Q04); a dead grant becomes
 //!   [`ErrorKind::ReconsentRequired`](crate::ErrorKind::ReconsentRequired) and is never retried
 //!   (T04). [`MemoryTokenBroker`] for one process, `RedisTokenBroker` (feature `redis`) for many.
-//! - [`budget`]: a [`Budget`] admits a request only when every [`Charge`] fits: GCRA rate buckets
-//!   (credits per window) and concurrency caps, all or nothing; a vendor 429 pauses every worker on
+//! - [`budget`]: a [`Budget`] admits a request only when every [`Charge`] fits: rate buckets
+//!   (credits per window: a sliding-window log that no vendor window can see exceeded, and a
+//!   pacer) and concurrency caps, all or nothing; a vendor 429 pauses every worker on
 //!   a bucket until `Retry-After` (T05). [`MemoryBudget`] in process, `RedisBudget` (feature
 //!   `redis`) shared by every process through one Lua script on the Redis server clock. Vendor
 //!   layouts: [`TwinfieldBudget`], [`ExactBudget`], [`AfasBudget`].
@@ -22,6 +23,7 @@ pub mod budget;
 pub mod clock;
 pub mod connection;
 pub mod http;
+pub mod lock;
 #[cfg(feature = "redis")]
 mod redis_error;
 pub mod retry;
@@ -33,8 +35,10 @@ pub use budget::{
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use connection::{
-    seed_refresh_token, BudgetSetting, ConnectionRuntime, EnvReader, RuntimeConfig, TokenSetting,
+    seed_refresh_token, BudgetSetting, ConnectionRuntime, EnvReader, LockSetting, RuntimeConfig,
+    TokenSetting,
 };
+pub use lock::{KeyLock, LockGuard, MemoryKeyLock};
 pub use retry::{is_retryable, retry, retry_without_check, Landed, RetryPolicy};
 pub use token::{
     build_token_broker, classify_refresh_error, is_dead_grant, AccessToken, BrokerConfig,
@@ -46,5 +50,7 @@ pub use token::{
 
 #[cfg(feature = "redis")]
 pub use budget::redis::{RedisBudget, RedisBudgetConfig};
+#[cfg(feature = "redis")]
+pub use lock::redis::RedisKeyLock;
 #[cfg(feature = "redis")]
 pub use token::redis::{RedisBrokerConfig, RedisTokenBroker};

@@ -57,6 +57,12 @@ impl RetryPolicy {
         self
     }
 
+    /// The backoff delays between attempts (one fewer than `max_attempts`), jittered when
+    /// `jitter` is on: for a caller that runs its own attempts (the write driver).
+    pub fn delays(&self) -> impl Iterator<Item = Duration> {
+        self.backoff()
+    }
+
     fn backoff(&self) -> impl Iterator<Item = Duration> {
         let b = ExponentialBuilder::default()
             .with_min_delay(self.min_delay)

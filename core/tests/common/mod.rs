@@ -2,9 +2,11 @@
 //! and a fake token endpoint that rotates refresh tokens like Exact Online.
 #![allow(dead_code)]
 
+pub mod loopback;
 #[cfg(feature = "redis")]
 pub mod redis_server;
 pub mod vendor;
+pub mod vendor_windows;
 
 /// A key prefix unique to this test run, so parallel tests never share keys.
 pub fn unique_prefix(test: &str) -> String {

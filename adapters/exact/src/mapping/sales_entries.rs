@@ -362,11 +362,16 @@ fn patch_fields(m: &mut JsonObject, patch: &DocumentPatch) {
 
 /// The PUT body of an update to `SalesEntries(guid'…')` (Q01): the entry's `EntryID`, `Type`
 /// and `Journal` always, then the patched fields.
-pub fn update_body(entry: &WireEntry, patch: &DocumentPatch) -> JsonOut {
+pub fn update_body(
+    entry_id: &str,
+    kind: DocumentKind,
+    journal: &str,
+    patch: &DocumentPatch,
+) -> JsonOut {
     let mut m = JsonOut::object()
-        .with("EntryID", &entry.entry_id)
-        .with("Type", entry.type_)
-        .with("Journal", &entry.journal);
+        .with("EntryID", entry_id)
+        .with("Type", type_of(kind))
+        .with("Journal", journal);
     patch_fields(&mut m, patch);
     m.build()
 }
@@ -465,7 +470,8 @@ mod tests {
             description: Patch::Set("disputed".into()),
             due_date: Patch::Clear,
         };
-        let v = read_back(&update_body(&header, &p));
+        let kind = kind_of(header.type_).unwrap();
+        let v = read_back(&update_body(&header.entry_id, kind, &header.journal, &p));
         assert_eq!(v["Type"], "21");
         assert_eq!(v["Journal"], "70");
         assert_eq!(v["EntryID"], "c00ee12c-2b39-4e84-b332-54a3c722e5dd");

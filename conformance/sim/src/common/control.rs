@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | `/__sim/health` | GET | `{"status":"ok","vendor":"exact"}` |
 //! | `/__sim/switches` | GET / PUT | `{"Q01":true,…}`; PUT a partial map to flip switches |
-//! | `/__sim/faults` | GET / POST / DELETE | POST a [`FaultRule`]; DELETE clears them |
+//! | `/__sim/faults` | GET / POST / DELETE | POST a [`FaultSpec`] (or an array of them; a [`FaultRule`] is one); 204, or 400 `{"error":"…"}` for an invalid rule (nothing added). GET: the pending rules with what is left of them. DELETE clears them |
 //! | `/__sim/clock` | GET / POST | `{"now":"…","speed_milli":1000}`; POST `{"advance_secs":600}`, `{"speed_milli":60000}` or `{"set":"RFC 3339"}` |
 //! | `/__sim/requests` | GET / DELETE | the request log |
 
@@ -21,7 +21,9 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{FaultRule, SimCore};
+#[cfg(doc)]
+use super::FaultRule;
+use super::{FaultSpec, SimCore};
 
 /// The generic control routes for `core`.
 pub fn router(core: Arc<SimCore>) -> Router {
@@ -66,13 +68,36 @@ async fn put_switches(
     Json(core.switches.snapshot()).into_response()
 }
 
-async fn get_faults(State(core): State<Arc<SimCore>>) -> Json<Vec<FaultRule>> {
+async fn get_faults(State(core): State<Arc<SimCore>>) -> Json<Vec<FaultSpec>> {
     Json(core.faults.snapshot())
 }
 
-async fn post_fault(State(core): State<Arc<SimCore>>, Json(rule): Json<FaultRule>) -> StatusCode {
-    core.faults.push(rule);
-    StatusCode::NO_CONTENT
+async fn post_fault(State(core): State<Arc<SimCore>>, body: axum::body::Bytes) -> Response {
+    let bad =
+        |msg: String| (StatusCode::BAD_REQUEST, Json(json!({ "error": msg }))).into_response();
+    // An array of rules, or one rule.
+    let parsed = if body.trim_ascii_start().starts_with(b"[") {
+        serde_json::from_slice::<Vec<FaultSpec>>(&body)
+    } else {
+        serde_json::from_slice::<FaultSpec>(&body).map(|r| vec![r])
+    };
+    let rules = match parsed {
+        Ok(r) => r,
+        Err(e) => return bad(e.to_string()),
+    };
+    for (i, rule) in rules.iter().enumerate() {
+        if let Err(e) = rule.validate() {
+            return bad(if rules.len() > 1 {
+                format!("rule {i}: {e}")
+            } else {
+                e
+            });
+        }
+    }
+    for rule in rules {
+        core.faults.push(rule);
+    }
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn delete_faults(State(core): State<Arc<SimCore>>) -> StatusCode {

@@ -16,9 +16,9 @@ pub mod switches;
 use std::sync::Arc;
 
 pub use clock::SimClock;
-pub use faults::{Fault, FaultRule, Faults};
+pub use faults::{Fault, FaultRule, FaultSpec, Faults, RequestInfo, RetryAfter, When};
 pub use log::{RequestLog, RequestRecord};
-pub use server::RunningServer;
+pub use server::{ConnectionHandle, RunningServer};
 pub use switches::Switches;
 
 /// How a vendor renders an error that the fault injector (or a generic check) produces, so that

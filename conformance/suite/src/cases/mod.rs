@@ -22,6 +22,7 @@ mod q13_grace_period_is_running;
 mod q14_amsterdam_dates;
 mod q15_create_refuses_taken_code;
 mod q16_webhook_before_entity;
+mod r02_secrets_stay_home;
 mod support;
 mod t01_consent_flow;
 mod t02_stale_cluster;
@@ -70,5 +71,6 @@ pub fn all() -> Vec<Arc<dyn Case>> {
         Arc::new(t07_vendor_validation_error::T07),
         Arc::new(t08_company_code_convention::T08),
         Arc::new(t09_marked_and_reversed::T09),
+        Arc::new(r02_secrets_stay_home::R02),
     ]
 }

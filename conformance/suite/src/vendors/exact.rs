@@ -418,6 +418,10 @@ impl Harness for ExactHarness {
         })
     }
 
+    fn sim_faults(&self) -> Option<&grootboek_sim::common::Faults> {
+        Some(&self.sim.core().faults)
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
     }

@@ -454,6 +454,10 @@ impl Harness for TwinfieldHarness {
         })
     }
 
+    fn sim_faults(&self) -> Option<&grootboek_sim::common::Faults> {
+        Some(&self.sim.core().faults)
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
     }

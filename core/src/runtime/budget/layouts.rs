@@ -66,8 +66,10 @@ impl TwinfieldBudget {
         } else {
             certified_capacity / 20
         };
-        // A write costs 3 credits, so every bucket must take at least 3 at once.
-        let burst = (capacity / 25).max(TwinfieldOperation::Write.credits());
+        // Half the minute may go at once (a write costs 3, so at least 3). A small burst with
+        // 1- and 3-credit charges costs utilisation (see `window`); the concurrency caps keep
+        // a burst from reaching Twinfield all at once anyway.
+        let burst = (capacity / 2).max(TwinfieldOperation::Write.credits());
         Bucket::rate_with_burst(name, capacity, self.minute, burst)
     }
 
@@ -221,7 +223,7 @@ mod tests {
             Limit::Rate {
                 capacity: 500,
                 window: MINUTE,
-                burst: 20
+                burst: 250
             }
         );
         assert!(l[..4].iter().all(|x| x.2 == 3));
@@ -234,7 +236,7 @@ mod tests {
             Limit::Rate {
                 capacity: 50,
                 window: MINUTE,
-                burst: 3
+                burst: 25
             }
         );
         assert_eq!(
@@ -242,7 +244,7 @@ mod tests {
             Limit::Rate {
                 capacity: 25,
                 window: MINUTE,
-                burst: 3
+                burst: 12
             }
         );
         assert_eq!(l[0].2, 1);

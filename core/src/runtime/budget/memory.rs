@@ -1,4 +1,4 @@
-//! [`MemoryBudget`]: rate buckets ([`GcraModel`]) and concurrency caps (tokio semaphores) for
+//! [`MemoryBudget`]: rate buckets ([`WindowModel`]: a sliding-window log and a pacer) and concurrency caps (tokio semaphores) for
 //! the workers of one process. Time is `tokio::time::Instant`, so tests may pause tokio's clock.
 
 use std::collections::HashMap;
@@ -10,25 +10,70 @@ use async_trait::async_trait;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
-use super::gcra::{GcraModel, GcraParams};
+use super::window::{WindowModel, WindowParams};
 use super::{merge, over_max_wait, Admission, Bucket, Budget, Charge, Limit, Permit};
 use crate::error::Result;
 
 /// How often a request denied only by a concurrency cap looks again in `try_acquire`.
 const SLOT_POLL: Duration = Duration::from_millis(5);
 
+/// Every this many admissions, the state of idle buckets is dropped.
+const SWEEP_EVERY: u32 = 4096;
+
 /// A budget shared by the tasks of one process.
 pub struct MemoryBudget {
     state: Mutex<State>,
     semaphores: Mutex<HashMap<String, Arc<Semaphore>>>,
-    queues: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    queues: Mutex<HashMap<String, Arc<Queue>>>,
     base: Instant,
     max_wait: Duration,
 }
 
+/// The requests with the same set of rate buckets, admitted in arrival order: the head holds
+/// `turn` while it waits. A request cheaper than the waiting head may take credits the head
+/// cannot use yet, as long as fewer credits than the head's own overtake it: a gap left by a
+/// 3-credit write is filled by reads, and the write waits at most two credits longer.
+#[derive(Default)]
+struct Queue {
+    turn: tokio::sync::Mutex<()>,
+    head: Mutex<Head>,
+    /// Woken when a head starts to wait (the others look whether they may overtake it).
+    waits: tokio::sync::Notify,
+}
+
+#[derive(Default)]
+struct Head {
+    /// The credits of the head while it waits.
+    waiting: Option<u64>,
+    /// Credits that overtook it.
+    overtaken: u64,
+}
+
+/// Marks the head as waiting until dropped (also when its `acquire` is cancelled).
+struct Waiting<'a>(&'a Queue);
+
+impl<'a> Waiting<'a> {
+    fn start(queue: &'a Queue, credits: u64) -> Self {
+        *lock(&queue.head) = Head {
+            waiting: Some(credits),
+            overtaken: 0,
+        };
+        queue.waits.notify_waiters();
+        Self(queue)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        lock(&self.0.head).waiting = None;
+    }
+}
+
 #[derive(Default)]
 struct State {
-    model: GcraModel,
+    model: WindowModel,
+    /// Admissions since the idle buckets were last forgotten.
+    since_sweep: u32,
     paused_until: HashMap<String, Instant>,
 }
 
@@ -69,7 +114,7 @@ impl MemoryBudget {
 
     /// The FIFO queue of requests with the same set of rate buckets, so that waiting workers
     /// are admitted in arrival order rather than whoever wakes first (no starvation).
-    fn queue(&self, merged: &[(Bucket, u64)]) -> Arc<tokio::sync::Mutex<()>> {
+    fn queue(&self, merged: &[(Bucket, u64)]) -> Arc<Queue> {
         let key: Vec<&str> = merged
             .iter()
             .filter(|(b, _)| matches!(b.limit(), Limit::Rate { .. }))
@@ -79,6 +124,27 @@ impl MemoryBudget {
             .entry(key.join("\n"))
             .or_default()
             .clone()
+    }
+
+    /// Take credits ahead of the waiting head of `queue`, if the rule of [`Queue`] allows it:
+    /// `Some(Ok(()))` taken, `Some(Err(wait))` allowed but not yet fitting, `None` not allowed.
+    fn overtake(
+        &self,
+        queue: &Queue,
+        merged: &[(Bucket, u64)],
+        credits: u64,
+    ) -> Option<std::result::Result<(), Duration>> {
+        let mut head = lock(&queue.head);
+        match head.waiting {
+            Some(need) if head.overtaken + credits < need => {
+                let taken = self.take_rates(merged);
+                if taken.is_ok() {
+                    head.overtaken += credits;
+                }
+                Some(taken)
+            }
+            _ => None,
+        }
     }
 
     fn now_us(&self) -> u64 {
@@ -98,21 +164,29 @@ impl MemoryBudget {
         if let Some(wait) = paused {
             return Err(wait);
         }
-        let rates: Vec<(&str, u64, GcraParams)> = merged
+        let rates: Vec<(&str, u64, WindowParams)> = merged
             .iter()
             .filter_map(|(b, cost)| match b.limit() {
                 Limit::Rate {
                     capacity,
                     window,
                     burst,
-                } => Some((b.name(), *cost, GcraParams::new(capacity, window, burst))),
+                } => Some((b.name(), *cost, WindowParams::new(capacity, window, burst))),
                 Limit::Concurrent { .. } => None,
             })
             .collect();
-        state
-            .model
-            .admit(self.now_us(), &rates)
-            .map_err(Duration::from_micros)
+        let now_us = self.now_us();
+        let admitted = state.model.admit(now_us, &rates);
+        if admitted.is_ok() {
+            // Buckets of organisations no longer called would otherwise stay for good.
+            state.since_sweep += 1;
+            if state.since_sweep >= SWEEP_EVERY {
+                state.since_sweep = 0;
+                state.model.forget_idle(now_us);
+                state.paused_until.retain(|_, until| *until > now);
+            }
+        }
+        admitted.map_err(Duration::from_micros)
     }
 }
 
@@ -162,14 +236,45 @@ impl Budget for MemoryBudget {
             }
         }
         let queue = self.queue(&merged);
-        let _turn = match tokio::time::timeout_at(deadline, queue.lock()).await {
-            Ok(turn) => turn,
-            Err(_) => return Err(over_max_wait(charges, self.max_wait)),
+        let credits = merged
+            .iter()
+            .filter(|(b, _)| matches!(b.limit(), Limit::Rate { .. }))
+            .map(|(_, c)| *c)
+            .max()
+            .unwrap_or(0);
+        // Wait for the turn (keeping the place in the line), trying to overtake the head
+        // whenever the credits it cannot use yet would fit this request.
+        let turn = queue.turn.lock();
+        tokio::pin!(turn);
+        let _turn = loop {
+            let head_waits = queue.waits.notified();
+            tokio::pin!(head_waits);
+            head_waits.as_mut().enable();
+            let retry = match self.overtake(&queue, &merged, credits) {
+                Some(Ok(())) => return Ok(Permit::with_slots(slots)),
+                Some(Err(wait)) => Some(Instant::now() + wait),
+                None => None,
+            };
+            let wake = retry.unwrap_or(deadline).min(deadline);
+            tokio::select! {
+                biased;
+                t = &mut turn => break t,
+                () = &mut head_waits => {}
+                () = tokio::time::sleep_until(wake) => {
+                    if retry.is_none() || wake >= deadline {
+                        return Err(over_max_wait(charges, self.max_wait));
+                    }
+                }
+            }
         };
+        let mut waiting = None;
         loop {
             match self.take_rates(&merged) {
                 Ok(()) => return Ok(Permit::with_slots(slots)),
                 Err(wait) => {
+                    if waiting.is_none() {
+                        waiting = Some(Waiting::start(&queue, credits));
+                    }
                     let wake = Instant::now() + wait;
                     if wake > deadline {
                         return Err(over_max_wait(charges, wait));

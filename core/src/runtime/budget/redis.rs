@@ -3,9 +3,14 @@
 //! clock skew does not matter (`reference/ecosystem.md` §5b).
 //!
 //! Keys, all under the hash tag `{<prefix>}` so one script can touch them on a cluster:
-//! `{<prefix>}:rl:<bucket>` (the GCRA theoretical arrival time in µs),
+//! `{<prefix>}:rl:<bucket>` (the pacer's theoretical arrival time in µs),
+//! `{<prefix>}:log:<bucket>` (the sliding-window log: a list of `q:credits`, `q` in µs,
+//! ascending), `{<prefix>}:used:<bucket>` (the sum of the log's credits),
 //! `{<prefix>}:inflight:<bucket>` (a sorted set of slot leases, score = lease end in µs),
 //! `{<prefix>}:pause:<bucket>` (set with `PX` while a vendor 429 pauses the bucket).
+//!
+//! The rate algorithm is [`window`](super::window): one `EVALSHA` per attempt, a handful of list
+//! operations per bucket (a log holds at most about a thousand entries).
 //!
 //! Concurrency caps are lease-based: a slot is released when its [`Permit`] drops (an async
 //! `ZREM` spawned on the current tokio runtime) or, if the process dies, when its lease ends.
@@ -17,7 +22,7 @@ use async_trait::async_trait;
 use redis::aio::ConnectionManager;
 use redis::Script;
 
-use super::gcra::GcraParams;
+use super::window::WindowParams;
 use super::{merge, Admission, Bucket, Budget, Charge, Limit, Permit};
 use crate::error::Result;
 use crate::runtime::redis_error::{check_prefix, connect, redis_error};
@@ -100,7 +105,7 @@ impl RedisBudget {
     }
 
     /// Run the acquire script once. `now_us` = `None` uses the server's `TIME`; tests pass an
-    /// explicit clock to compare the script with the [`gcra`](super::gcra) model. On admission
+    /// explicit clock to compare the script with the [`window`](super::window) model. On admission
     /// the concurrency slots are held under `member` until [`RedisBudget::release_slots`].
     pub async fn evaluate(
         &self,
@@ -118,8 +123,10 @@ impl RedisBudget {
             .filter(|(b, _)| matches!(b.limit(), Limit::Concurrent { .. }))
             .collect();
         let mut inv = self.acquire_script.prepare_invoke();
-        for (b, _) in &rates {
-            inv.key(self.key("rl", b.name()));
+        for kind in ["rl", "log", "used"] {
+            for (b, _) in &rates {
+                inv.key(self.key(kind, b.name()));
+            }
         }
         for (b, _) in &caps {
             inv.key(self.key("inflight", b.name()));
@@ -138,8 +145,13 @@ impl RedisBudget {
                 burst,
             } = b.limit()
             {
-                let p = GcraParams::new(capacity, window, burst);
-                inv.arg(*cost).arg(p.emission_us).arg(p.tolerance_us);
+                let p = WindowParams::new(capacity, window, burst);
+                inv.arg(*cost)
+                    .arg(p.pacer.emission_us)
+                    .arg(p.pacer.tolerance_us)
+                    .arg(p.capacity)
+                    .arg(p.span_us)
+                    .arg(p.quantum_us);
             }
         }
         let lease_us = u64::try_from(self.config.slot_lease.as_micros()).unwrap_or(u64::MAX / 4);

@@ -1,0 +1,451 @@
+//! Invoices and credit notes of a [`TwinfieldLedger`]: sales transactions read through
+//! ProcessXml, found by reference, posted in batches (T06) after validation (Q02, Q03) and read
+//! back; and the [`Invoices`] and [`CreditNotes`] impls.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use grootboek_core::validation::{validate_document, ValidationContext};
+use grootboek_core::verify::verify_document;
+use grootboek_core::{
+    CreditNote, CreditNotes, DimensionKind, DocumentKind, DocumentPatch, EntryId, Error, ErrorKind,
+    Invoice, Invoices, PostedDocument, Result, SalesDocument, Vendor, WriteOutcome,
+};
+
+use super::{lock, TwinfieldLedger, READ, WRITE};
+use crate::mapping::browse;
+use crate::mapping::dimension::ReadDimension;
+use crate::mapping::errors::result_error;
+use crate::mapping::protocol;
+use crate::mapping::transaction::{self as txmap, ItemOutcome, TxWrite};
+use crate::xml::parse_document;
+
+/// Read-backs in flight at once after a batch (the per-organisation cap is 10).
+const VERIFY_CONCURRENCY: usize = 4;
+
+/// What happened to one document of a batch (T06).
+pub type BatchOutcome = Result<PostedDocument>;
+
+struct Prepared<'a> {
+    index: usize,
+    doc: &'a SalesDocument,
+    receivables: String,
+}
+
+impl TwinfieldLedger {
+    /// Read one transaction through ProcessXml.
+    pub async fn read_transaction(&self, id: &EntryId) -> Result<PostedDocument> {
+        let codes = self.office_vat_codes(&id.administration).await.ok();
+        let xml = self
+            .t
+            .process_xml(
+                Some(&id.administration),
+                &txmap::read_request(&id.administration, &id.journal, &id.key),
+                READ,
+                "read_transaction",
+            )
+            .await?;
+        let doc = parse_document(&xml)?;
+        if let Some(e) = result_error(&doc, "read_transaction") {
+            return Err(e.with_entry(id.clone()));
+        }
+        let rate_of = |c: &str| {
+            codes
+                .as_ref()
+                .and_then(|cs| cs.iter().find(|v| v.code.eq_ignore_ascii_case(c)))
+                .map(|v| v.rate)
+        };
+        txmap::from_node(&doc, &rate_of)
+    }
+
+    async fn get_document(&self, id: &EntryId, kind: DocumentKind) -> Result<PostedDocument> {
+        if id.vendor != Vendor::Twinfield {
+            return Err(Error::validation(format!("{id} is not a Twinfield entry")));
+        }
+        let mut p = self.read_transaction(id).await?;
+        if p.document.kind != kind {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!("{id} is a {}, not a {kind}", p.document.kind),
+            )
+            .with_vendor(Vendor::Twinfield)
+            .with_entry(id.clone()));
+        }
+        if !self.cfg().defence("Q12") {
+            // Without the defence the status comes from the REST-style read (it may lag).
+            p.status = Some(self.t.rest_status(id).await?.status);
+        }
+        Ok(p)
+    }
+
+    async fn find_documents(
+        &self,
+        office_code: &str,
+        reference: &str,
+        kind: DocumentKind,
+    ) -> Result<Vec<PostedDocument>> {
+        let xml = self
+            .t
+            .process_xml(
+                Some(office_code),
+                &browse::by_reference_request(office_code, reference),
+                READ,
+                "find_documents",
+            )
+            .await?;
+        let mut ids: Vec<EntryId> = Vec::new();
+        browse::for_each_row(&xml, "find_documents", |row| {
+            if row
+                .get("fin.trs.line.invnumber")
+                .is_some_and(|r| r != reference)
+            {
+                return Ok(());
+            }
+            if let Some(id) = row.entry(office_code) {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            Ok(())
+        })?;
+        let mut out = Vec::new();
+        for id in ids {
+            let p = self.read_transaction(&id).await?;
+            if p.document.kind == kind && p.document.reference == reference {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
+    // ----- writes -----
+
+    async fn prepare<'a>(
+        &self,
+        index: usize,
+        doc: &'a SalesDocument,
+        customers: &mut BTreeMap<(String, String), ReadDimension>,
+    ) -> Result<Prepared<'a>> {
+        let op = match doc.kind {
+            DocumentKind::Invoice => "create_invoice",
+            DocumentKind::CreditNote => "create_credit_note",
+        };
+        if doc.credits.is_some() {
+            return Err(Error::unsupported(
+                "a Twinfield sales transaction cannot name the invoice it credits (credit_note_links_invoice is false)",
+            )
+            .with_vendor(Vendor::Twinfield)
+            .with_operation(op));
+        }
+        let key = (doc.administration.clone(), doc.customer.clone());
+        let customer = match customers.get(&key) {
+            Some(c) => Some(c.clone()),
+            None => match self
+                .read_dimension(&doc.administration, DimensionKind::Customer, &doc.customer)
+                .await
+            {
+                Ok(c) => {
+                    customers.insert(key, c.clone());
+                    Some(c)
+                }
+                Err(e) if e.kind() == &ErrorKind::NotFound => None,
+                Err(e) => return Err(e),
+            },
+        };
+        let codes = if self.cfg().defence("Q03") {
+            Some(self.office_vat_codes(&doc.administration).await?)
+        } else {
+            None
+        };
+        if self.cfg().defence("Q02") {
+            let ctx = ValidationContext {
+                administration_country: self.cfg().office_country,
+                customer_country: customer.as_ref().and_then(|c| c.dimension.country),
+                max_lines: Some(self.cfg().max_lines),
+                vat_codes: codes.as_ref().map(|c| c.as_slice()),
+            };
+            validate_document(doc, &ctx)
+                .map_err(|e| e.with_vendor(Vendor::Twinfield).with_operation(op))?;
+        } else if let Some(codes) = &codes {
+            // Q03 on its own: every code must exist in the target office.
+            for (i, l) in doc.lines.iter().enumerate() {
+                if let Some(c) = l
+                    .vat_code
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                {
+                    if !codes.iter().any(|v| v.code.eq_ignore_ascii_case(c)) {
+                        return Err(Error::validation(format!(
+                            "Line {}: VAT code {c} does not exist in office {} (Q03).",
+                            i + 1,
+                            doc.administration
+                        ))
+                        .with_vendor(Vendor::Twinfield)
+                        .with_operation(op));
+                    }
+                }
+            }
+        }
+        let receivables = customer
+            .and_then(|c| c.collective_account)
+            .unwrap_or_else(|| self.cfg().receivables_account.clone());
+        Ok(Prepared {
+            index,
+            doc,
+            receivables,
+        })
+    }
+
+    /// Post sales documents (invoices and credit notes) in batches of up to 25 per request and
+    /// office (T06), each validated first and verified after; returns each document's own
+    /// outcome, in input order. A batch refused with a generic failure is split and retried.
+    pub async fn post_documents(&self, docs: &[SalesDocument]) -> Vec<BatchOutcome> {
+        let mut out: Vec<Option<BatchOutcome>> = (0..docs.len()).map(|_| None).collect();
+        let mut customers = BTreeMap::new();
+        let mut by_office: BTreeMap<String, Vec<Prepared<'_>>> = BTreeMap::new();
+        for (i, doc) in docs.iter().enumerate() {
+            match self.prepare(i, doc, &mut customers).await {
+                Ok(p) => by_office
+                    .entry(doc.administration.clone())
+                    .or_default()
+                    .push(p),
+                Err(e) => out[i] = Some(Err(e)),
+            }
+        }
+        let batching = self.cfg().defence("T06");
+        for (office_code, items) in by_office {
+            let size = if batching {
+                self.cfg().batch_size.max(1)
+            } else {
+                items.len().max(1)
+            };
+            for chunk in items.chunks(size) {
+                let results = self.send_batch(&office_code, chunk, batching).await;
+                for (p, r) in chunk.iter().zip(results) {
+                    out[p.index] = Some(r);
+                }
+            }
+        }
+        out.into_iter()
+            .map(|o| o.unwrap_or_else(|| Err(protocol("a document of the batch got no outcome"))))
+            .collect()
+    }
+
+    fn send_batch<'s, 'a>(
+        &'s self,
+        office_code: &'s str,
+        items: &'s [Prepared<'a>],
+        split: bool,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Vec<BatchOutcome>> + Send + 's>>
+    where
+        'a: 's,
+    {
+        Box::pin(async move {
+            let writes: Vec<TxWrite<'_>> = items
+                .iter()
+                .map(|p| TxWrite {
+                    doc: p.doc,
+                    receivables_account: &p.receivables,
+                    destiny: self.cfg().destiny,
+                    number: None,
+                })
+                .collect();
+            let payload = txmap::batch_request(&writes);
+            let outcomes: Vec<ItemOutcome> = match self
+                .t
+                .process_xml(Some(office_code), &payload, WRITE, "post_documents")
+                .await
+            {
+                Ok(xml) => match parse_document(&xml)
+                    .and_then(|root| txmap::parse_batch(&root, "post_documents"))
+                {
+                    Ok(v) if v.len() == items.len() => v,
+                    Ok(v) => {
+                        let e = protocol(format!(
+                            "{} transactions sent, {} outcomes",
+                            items.len(),
+                            v.len()
+                        ))
+                        .with_outcome(WriteOutcome::Uncertain);
+                        return items.iter().map(|_| Err(clone_error(&e))).collect();
+                    }
+                    Err(e) => {
+                        let e = e.with_outcome(WriteOutcome::Uncertain);
+                        return items.iter().map(|_| Err(clone_error(&e))).collect();
+                    }
+                },
+                Err(e) => {
+                    let generic = matches!(
+                        e.kind(),
+                        ErrorKind::Unavailable | ErrorKind::Protocol | ErrorKind::Validation
+                    ) && e.outcome() != WriteOutcome::Uncertain;
+                    if split && generic && items.len() > 1 {
+                        // T06: an oversize batch fails with a generic error; split and retry.
+                        tracing::info!(size = items.len(), error = %e, "batch refused; splitting (T06)");
+                        let mid = items.len() / 2;
+                        let (a, b) = items.split_at(mid);
+                        let mut r = self.send_batch(office_code, a, split).await;
+                        r.extend(self.send_batch(office_code, b, split).await);
+                        return r;
+                    }
+                    return items.iter().map(|_| Err(clone_error(&e))).collect();
+                }
+            };
+            // Read back and verify a few items at a time (well under the concurrency caps), so
+            // the round trips overlap and the credit budget, not latency, sets the pace.
+            use futures_util::stream::{self, StreamExt};
+            let reads: Vec<_> = items
+                .iter()
+                .zip(outcomes)
+                .map(|(p, outcome)| {
+                    let doc: &SalesDocument = p.doc;
+                    async move {
+                        match outcome {
+                            Ok(id) => self.after_write(doc, id, None).await,
+                            Err(e) => Err(e),
+                        }
+                    }
+                })
+                .collect();
+            stream::iter(reads)
+                .buffered(VERIFY_CONCURRENCY)
+                .collect::<Vec<_>>()
+                .await
+        })
+    }
+
+    /// Mark the write (Q12) and read back + verify (unless verification is off).
+    async fn after_write(
+        &self,
+        doc: &SalesDocument,
+        id: EntryId,
+        expected_id: Option<&EntryId>,
+    ) -> Result<PostedDocument> {
+        lock(&self.written).insert(id.clone(), self.cfg().runtime.clock.now());
+        let posted = self
+            .read_transaction(&id)
+            .await
+            .map_err(|e| e.with_outcome(WriteOutcome::Applied).with_entry(id.clone()))?;
+        if self.cfg().runtime.verify {
+            let mut compare = posted.clone();
+            if doc.due_date.is_none() {
+                // Twinfield derives a due date from the customer's terms when none is sent.
+                compare.document.due_date = None;
+            }
+            verify_document(doc, expected_id.or(Some(&id)), &compare)
+                .map_err(|e| e.with_vendor(Vendor::Twinfield).with_operation("verify"))?;
+        }
+        Ok(posted)
+    }
+
+    async fn create_document(&self, doc: &SalesDocument) -> Result<PostedDocument> {
+        self.post_documents(std::slice::from_ref(doc))
+            .await
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Err(protocol("no outcome")))
+    }
+
+    async fn update_document(
+        &self,
+        id: &EntryId,
+        patch: &DocumentPatch,
+        kind: DocumentKind,
+    ) -> Result<PostedDocument> {
+        let current = self.read_transaction(id).await?;
+        if current.document.kind != kind {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!("{id} is a {}, not a {kind}", current.document.kind),
+            )
+            .with_vendor(Vendor::Twinfield));
+        }
+        let wanted = patch.apply_to(&current.document);
+        let mut customers = BTreeMap::new();
+        let prepared = self.prepare(0, &wanted, &mut customers).await?;
+        let payload = txmap::batch_request(&[TxWrite {
+            doc: &wanted,
+            receivables_account: &prepared.receivables,
+            destiny: self.cfg().destiny,
+            number: Some(&id.key),
+        }]);
+        let xml = self
+            .t
+            .process_xml(Some(&id.administration), &payload, WRITE, "update_document")
+            .await?;
+        let root = parse_document(&xml)?;
+        let outcome = txmap::parse_batch(&root, "update_document")?
+            .into_iter()
+            .next()
+            .ok_or_else(|| protocol("no outcome"))??;
+        self.after_write(&wanted, outcome, Some(id)).await
+    }
+}
+
+fn clone_error(e: &Error) -> Error {
+    let mut out = Error::new(e.kind().clone(), e.message().to_string())
+        .with_vendor(Vendor::Twinfield)
+        .with_outcome(e.outcome())
+        .with_retryable(e.is_retryable());
+    if let Some(op) = e.operation() {
+        out = out.with_operation(op);
+    }
+    if let Some(ve) = e.vendor_error() {
+        out = out.with_vendor_error(ve.clone());
+    }
+    out
+}
+
+#[async_trait]
+impl Invoices for TwinfieldLedger {
+    async fn create_invoice(&self, invoice: &Invoice) -> Result<PostedDocument> {
+        self.create_document(invoice.document()).await
+    }
+
+    async fn get_invoice(&self, id: &EntryId) -> Result<PostedDocument> {
+        self.get_document(id, DocumentKind::Invoice).await
+    }
+
+    async fn find_invoices(
+        &self,
+        administration: &str,
+        reference: &str,
+    ) -> Result<Vec<PostedDocument>> {
+        self.find_documents(administration, reference, DocumentKind::Invoice)
+            .await
+    }
+
+    async fn update_invoice(&self, id: &EntryId, patch: &DocumentPatch) -> Result<PostedDocument> {
+        self.update_document(id, patch, DocumentKind::Invoice).await
+    }
+}
+
+#[async_trait]
+impl CreditNotes for TwinfieldLedger {
+    async fn create_credit_note(&self, credit_note: &CreditNote) -> Result<PostedDocument> {
+        self.create_document(credit_note.document()).await
+    }
+
+    async fn get_credit_note(&self, id: &EntryId) -> Result<PostedDocument> {
+        self.get_document(id, DocumentKind::CreditNote).await
+    }
+
+    async fn find_credit_notes(
+        &self,
+        administration: &str,
+        reference: &str,
+    ) -> Result<Vec<PostedDocument>> {
+        self.find_documents(administration, reference, DocumentKind::CreditNote)
+            .await
+    }
+
+    async fn update_credit_note(
+        &self,
+        id: &EntryId,
+        patch: &DocumentPatch,
+    ) -> Result<PostedDocument> {
+        self.update_document(id, patch, DocumentKind::CreditNote)
+            .await
+    }
+}

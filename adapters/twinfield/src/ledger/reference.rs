@@ -1,0 +1,124 @@
+//! Reference data of a [`TwinfieldLedger`]: offices (the administrations), day books (the
+//! journals) and VAT codes, cached per office (Q03).
+
+use std::sync::Arc;
+
+use grootboek_core::{Administration, Cursor, Error, Journal, Page, Result, VatCode};
+
+use super::{lock, TwinfieldLedger, READ};
+use crate::mapping::{finder, office, vat};
+use crate::xml::write::FinderQuery;
+
+/// Rows per Finder page.
+const FINDER_PAGE: u32 = 100;
+
+impl TwinfieldLedger {
+    /// Every office of the organisation (sent without `CompanyCode`): the listing across
+    /// administrations (T03).
+    pub async fn offices(&self) -> Result<Vec<Administration>> {
+        let xml = self
+            .t
+            .process_xml(None, &office::list_request(), READ, "administrations")
+            .await?;
+        office::parse_list(&xml, self.cfg().office_country, self.cfg().office_currency)
+    }
+
+    /// The VAT codes of `office`, cached per office (Q03).
+    pub async fn office_vat_codes(&self, office_code: &str) -> Result<Arc<Vec<VatCode>>> {
+        if let Some(v) = lock(&self.vat_cache).get(office_code) {
+            return Ok(v.clone());
+        }
+        let mut codes = Vec::new();
+        let mut first_row = 1;
+        loop {
+            let q = FinderQuery {
+                kind: "VAT",
+                pattern: "*",
+                field: 0,
+                first_row,
+                max_rows: FINDER_PAGE,
+                options: vec![("office", office_code)],
+            };
+            let page = self.t.finder(office_code, &q, "vat_codes").await?;
+            let n = page.rows.len() as u32;
+            codes.extend(
+                page.rows
+                    .iter()
+                    .filter_map(|r| finder::vat_code_from_row(r)),
+            );
+            first_row += n;
+            if n == 0 || first_row > page.total_rows {
+                break;
+            }
+        }
+        let today = grootboek_core::dates::amsterdam_date(self.cfg().runtime.clock.now());
+        let mut out = Vec::new();
+        for code in codes {
+            let xml = self
+                .t
+                .process_xml(
+                    Some(office_code),
+                    &vat::read_request(office_code, &code),
+                    READ,
+                    "vat_codes",
+                )
+                .await?;
+            out.push(vat::parse_read(&xml, today)?);
+        }
+        let out = Arc::new(out);
+        lock(&self.vat_cache).insert(office_code.to_string(), out.clone());
+        Ok(out)
+    }
+
+    /// Forget the cached VAT codes (all offices).
+    pub fn clear_vat_cache(&self) {
+        lock(&self.vat_cache).clear();
+    }
+
+    /// Every office of the organisation.
+    pub(super) async fn fetch_administrations(&self) -> Result<Vec<Administration>> {
+        self.offices().await
+    }
+
+    /// One page of an office's day books (Finder `TRS`).
+    pub(super) async fn fetch_journals(
+        &self,
+        administration: &str,
+        cursor: Option<Cursor>,
+    ) -> Result<Page<Journal>> {
+        let first_row: u32 = match cursor {
+            Some(c) => {
+                c.0.parse()
+                    .map_err(|_| Error::validation("not a Twinfield journal cursor"))?
+            }
+            None => 1,
+        };
+        let q = FinderQuery {
+            kind: "TRS",
+            pattern: "*",
+            field: 0,
+            first_row,
+            max_rows: FINDER_PAGE,
+            options: vec![("office", administration)],
+        };
+        let page = self.t.finder(administration, &q, "list_journals").await?;
+        let n = page.rows.len() as u32;
+        let items = page
+            .rows
+            .iter()
+            .filter_map(|r| finder::journal_from_row(r))
+            .collect();
+        let next_row = first_row + n;
+        let next = (n > 0 && next_row <= page.total_rows).then(|| Cursor(next_row.to_string()));
+        Ok(Page { items, next })
+    }
+
+    /// An office's VAT codes (cached per office).
+    pub(super) async fn fetch_vat_codes(&self, administration: &str) -> Result<Vec<VatCode>> {
+        Ok(self
+            .office_vat_codes(administration)
+            .await?
+            .as_ref()
+            .clone())
+    }
+}

@@ -1,0 +1,453 @@
+//! The one write path of every adapter (R01): validate → encode → send → classify → when the
+//! outcome is not provably "not applied", look the entry up by its natural key before anything is
+//! retried → read back → verify.
+//!
+//! A vendor supplies a [`DocumentBackend`] (prepare, send once, find by natural key, read, send an
+//! update once); [`WriteDriver`] implements creating and updating invoices and credit notes over
+//! it, with the same meaning of every outcome for every vendor:
+//!
+//! - **Not applied** only when the vendor refused the content or the request never left the
+//!   machine ([`WriteOutcome::NotApplied`]); such a failure is retried per the
+//!   [`RetryPolicy`] when it is temporary.
+//! - **Uncertain** (a 5xx, a 429 or 503 answered after the body was sent, a timeout, a reset) is
+//!   resolved before anything else: the driver lists the entries of the document's kind with its
+//!   reference (the natural key) and compares them with the list it took before sending. Exactly
+//!   one new entry: the write landed, and that entry is read back and verified. None: the write
+//!   provably did not land, and it is sent again while the policy allows. The look-up failing, or
+//!   several new entries, leave the error [`WriteOutcome::Uncertain`] for the caller: never a
+//!   second post on a guess.
+//! - **Verify** means one thing everywhere: after a write that landed, the entry is read back by
+//!   identity and compared with what was written ([`verify_document`]); off, a landed write is
+//!   still identified (by the vendor's answer or the natural key), but its fields are not compared.
+//! - Updates address an [`EntryId`] with absolute values, so sending one again is harmless: an
+//!   uncertain update is resent, then read back and verified against the patched document.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::error::{Error, ErrorKind, Result, WriteOutcome};
+use crate::model::{
+    CreditNote, DocumentKind, DocumentPatch, EntryId, Invoice, PostedDocument, SalesDocument,
+};
+use crate::runtime::retry::{is_retryable, RetryPolicy};
+use crate::traits::{CreditNotes, Invoices};
+use crate::vendor::Vendor;
+use crate::verify::verify_document;
+
+/// What a vendor plugs into the [`WriteDriver`]: its encoding and its calls, each sent once.
+#[async_trait]
+pub trait DocumentBackend: Send + Sync {
+    /// What [`DocumentBackend::prepare`] resolves before the wire (the customer's and accounts'
+    /// vendor ids, the administration's VAT codes…).
+    type Prepared: Send + Sync;
+
+    /// The vendor.
+    fn vendor(&self) -> Vendor;
+
+    /// Validate the document against the core rules and the vendor's and the administration's
+    /// (an error here never reached the vendor), and resolve what sending needs.
+    async fn prepare(&self, doc: &SalesDocument) -> Result<Self::Prepared>;
+
+    /// Send the create once. `Ok(Some(id))` when the vendor named the new entry, `Ok(None)` when
+    /// it answered without its identity (the driver then finds it by its natural key). An error
+    /// carries its [`WriteOutcome`]: the transport's classification of what the failure means.
+    async fn send_create(
+        &self,
+        doc: &SalesDocument,
+        prepared: &Self::Prepared,
+    ) -> Result<Option<EntryId>>;
+
+    /// Every posted document of `kind` with this reference in the administration (the natural
+    /// key), read from the vendor's consistent read path.
+    async fn find(
+        &self,
+        administration: &str,
+        kind: DocumentKind,
+        reference: &str,
+    ) -> Result<Vec<PostedDocument>>;
+
+    /// Read one posted document by identity. `NotFound` when it is not of `kind` (or not in
+    /// the journal the identity names).
+    async fn read(&self, id: &EntryId, kind: DocumentKind) -> Result<PostedDocument>;
+
+    /// Read a document right after this connection wrote it: patiently where the vendor takes
+    /// a moment to show a fresh write. The default is [`DocumentBackend::read`].
+    async fn read_back(&self, id: &EntryId, kind: DocumentKind) -> Result<PostedDocument> {
+        self.read(id, kind).await
+    }
+
+    /// Send an update of `current` (read just before, by identity) once.
+    async fn send_update(&self, current: &PostedDocument, patch: &DocumentPatch) -> Result<()>;
+}
+
+/// Creates and updates documents over a [`DocumentBackend`] with the guarantees of the
+/// [module docs](self).
+#[derive(Debug)]
+pub struct WriteDriver<'a, B: ?Sized> {
+    backend: &'a B,
+    retry: RetryPolicy,
+    verify: bool,
+}
+
+/// What the natural-key look-up after an uncertain write found.
+enum Resolution {
+    Landed(EntryId),
+    NotLanded,
+}
+
+impl<'a, B: DocumentBackend + ?Sized> WriteDriver<'a, B> {
+    /// A driver over `backend`, retrying per `retry`, verifying read-backs when `verify`.
+    pub fn new(backend: &'a B, retry: RetryPolicy, verify: bool) -> Self {
+        Self {
+            backend,
+            retry,
+            verify,
+        }
+    }
+
+    /// The vendor's backend.
+    pub fn backend(&self) -> &B {
+        self.backend
+    }
+
+    fn attach(&self, op: &'static str) -> impl Fn(Error) -> Error + '_ {
+        move |e| {
+            let e = if e.vendor().is_none() {
+                e.with_vendor(self.backend.vendor())
+            } else {
+                e
+            };
+            if e.operation().is_none() {
+                e.with_operation(op)
+            } else {
+                e
+            }
+        }
+    }
+
+    /// Create `doc` (see the [module docs](self)); `op` names the operation in errors.
+    pub async fn create(&self, doc: &SalesDocument, op: &'static str) -> Result<PostedDocument> {
+        self.create_inner(doc).await.map_err(self.attach(op))
+    }
+
+    async fn create_inner(&self, doc: &SalesDocument) -> Result<PostedDocument> {
+        let prepared = self
+            .backend
+            .prepare(doc)
+            .await
+            .map_err(|e| e.with_outcome(WriteOutcome::NotApplied))?;
+        let before = self.existing(doc).await?;
+        let mut delays = self.retry.delays();
+        loop {
+            let err = match self.backend.send_create(doc, &prepared).await {
+                Ok(Some(id)) => return self.read_back(doc, id).await,
+                Ok(None) => {
+                    let answered = Error::protocol(
+                        "the vendor accepted the document without naming the entry",
+                    )
+                    .with_outcome(WriteOutcome::Applied);
+                    return match self.resolve(doc, &before, answered).await? {
+                        Resolution::Landed(id) => self.read_back(doc, id).await,
+                        Resolution::NotLanded => Err(Error::protocol(
+                            "the vendor accepted the document, but no new entry carries its reference",
+                        )
+                        .with_outcome(WriteOutcome::Uncertain)),
+                    };
+                }
+                Err(e) => e,
+            };
+            match err.outcome() {
+                WriteOutcome::NotApplied => {
+                    let Some(delay) = self.next_delay(&err, &mut delays) else {
+                        return Err(err);
+                    };
+                    tracing::debug!(error = %err, delay_ms = delay.as_millis() as u64, "write not applied; sending again");
+                    tokio::time::sleep(delay).await;
+                }
+                WriteOutcome::Applied | WriteOutcome::Uncertain => {
+                    // Give an eventually consistent vendor a moment, then look.
+                    tokio::time::sleep(self.retry.min_delay).await;
+                    match self.resolve(doc, &before, err).await? {
+                        Resolution::Landed(id) => {
+                            tracing::info!(entry = %id, "an uncertain write had landed; not sent again (R01)");
+                            return self.read_back(doc, id).await;
+                        }
+                        Resolution::NotLanded => {
+                            let Some(delay) = delays.next() else {
+                                return Err(Error::new(
+                                    ErrorKind::Unavailable,
+                                    "the write failed and a look-up by its reference shows it did not land; no attempts left",
+                                )
+                                .with_outcome(WriteOutcome::NotApplied));
+                            };
+                            tracing::info!(
+                                delay_ms = delay.as_millis() as u64,
+                                "an uncertain write provably did not land; sending again (R01)"
+                            );
+                            tokio::time::sleep(delay).await;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The identities already carrying the document's natural key before it is sent.
+    async fn existing(&self, doc: &SalesDocument) -> Result<BTreeSet<EntryId>> {
+        Ok(self
+            .backend
+            .find(&doc.administration, doc.kind, &doc.reference)
+            .await
+            .map_err(|e| e.with_outcome(WriteOutcome::NotApplied))?
+            .into_iter()
+            .map(|p| p.id)
+            .collect())
+    }
+
+    /// After a failure that may have landed: exactly one new entry with the natural key means
+    /// it did; none means it did not. A failing look-up or several new entries return `failure`
+    /// (its outcome left uncertain).
+    async fn resolve(
+        &self,
+        doc: &SalesDocument,
+        before: &BTreeSet<EntryId>,
+        failure: Error,
+    ) -> Result<Resolution> {
+        let found = match self
+            .backend
+            .find(&doc.administration, doc.kind, &doc.reference)
+            .await
+        {
+            Ok(found) => found,
+            Err(lookup) => {
+                tracing::warn!(error = %lookup, "the look-up of an uncertain write failed");
+                return Err(if failure.outcome() == WriteOutcome::Applied {
+                    failure
+                } else {
+                    failure.with_outcome(WriteOutcome::Uncertain)
+                });
+            }
+        };
+        let new: Vec<EntryId> = found
+            .into_iter()
+            .map(|p| p.id)
+            .filter(|id| !before.contains(id))
+            .collect();
+        match new.as_slice() {
+            [id] => Ok(Resolution::Landed(id.clone())),
+            [] if failure.outcome() == WriteOutcome::Applied => Err(failure),
+            [] => Ok(Resolution::NotLanded),
+            several => Err(Error::protocol(format!(
+                "{} new entries carry the reference {} after one write",
+                several.len(),
+                doc.reference
+            ))
+            .with_outcome(WriteOutcome::Applied)),
+        }
+    }
+
+    /// Read the landed entry back and verify it (or, with verification off, return what was
+    /// written under the entry's identity).
+    async fn read_back(&self, doc: &SalesDocument, id: EntryId) -> Result<PostedDocument> {
+        if !self.verify {
+            return Ok(PostedDocument {
+                id,
+                document: doc.clone(),
+                status: None,
+            });
+        }
+        let back = self
+            .backend
+            .read_back(&id, doc.kind)
+            .await
+            .map_err(|e| e.with_outcome(WriteOutcome::Applied).with_entry(id.clone()))?;
+        verify_document(doc, Some(&id), &back)
+            .map_err(|e| e.with_outcome(WriteOutcome::Applied).with_entry(id.clone()))?;
+        Ok(back)
+    }
+
+    /// Update the document `id` of `kind` (see the [module docs](self)).
+    pub async fn update(
+        &self,
+        id: &EntryId,
+        kind: DocumentKind,
+        patch: &DocumentPatch,
+        op: &'static str,
+    ) -> Result<PostedDocument> {
+        self.update_inner(id, kind, patch)
+            .await
+            .map_err(|e| self.attach(op)(e.with_entry(id.clone())))
+    }
+
+    async fn update_inner(
+        &self,
+        id: &EntryId,
+        kind: DocumentKind,
+        patch: &DocumentPatch,
+    ) -> Result<PostedDocument> {
+        let current = self.backend.read(id, kind).await?;
+        let expected = patch.apply_to(&current.document);
+        if expected.due_date.is_some_and(|d| d < expected.date) {
+            return Err(Error::validation(
+                "the new due date lies before the document date",
+            ));
+        }
+        let mut delays = self.retry.delays();
+        loop {
+            match self.backend.send_update(&current, patch).await {
+                Ok(()) => break,
+                Err(e) => {
+                    // An update sets absolute values on one identified entry: sending it again
+                    // after an uncertain failure is harmless.
+                    let again = match e.outcome() {
+                        WriteOutcome::NotApplied => self.next_delay(&e, &mut delays),
+                        WriteOutcome::Uncertain => delays.next(),
+                        WriteOutcome::Applied => None,
+                    };
+                    match again {
+                        Some(delay) => tokio::time::sleep(delay).await,
+                        None if e.outcome() == WriteOutcome::Applied => break,
+                        None => return Err(e),
+                    }
+                }
+            }
+        }
+        let after = self
+            .backend
+            .read_back(id, kind)
+            .await
+            .map_err(|e| e.with_outcome(WriteOutcome::Applied))?;
+        if self.verify {
+            verify_document(&expected, Some(id), &after)
+                .map_err(|e| e.with_outcome(WriteOutcome::Applied))?;
+            // The header description is what an update most often sets; the document check
+            // leaves it to the update (vendors store it differently on create).
+            let text = |d: &Option<String>| d.as_deref().map(str::trim).unwrap_or("").to_string();
+            if text(&expected.description) != text(&after.document.description) {
+                return Err(Error::verification(
+                    "description",
+                    text(&expected.description),
+                    text(&after.document.description),
+                )
+                .with_entry(id.clone()));
+            }
+        }
+        Ok(after)
+    }
+
+    /// The next backoff delay for a not-applied failure worth retrying, honouring its
+    /// `Retry-After` (a longer one than the policy allows ends the retries).
+    fn next_delay(
+        &self,
+        err: &Error,
+        delays: &mut impl Iterator<Item = Duration>,
+    ) -> Option<Duration> {
+        if !is_retryable(err) {
+            return None;
+        }
+        let delay = delays.next()?;
+        match err.retry_after() {
+            Some(ra) if ra > self.retry.max_retry_after => None,
+            Some(ra) => Some(delay.max(ra)),
+            None => Some(delay),
+        }
+    }
+}
+
+/// An adapter that writes documents through the [`WriteDriver`]: implementing this (with its
+/// [`DocumentBackend`]) gives the adapter [`Invoices`] and [`CreditNotes`] — written once, here,
+/// for every vendor, with vendor and operation attached to every error in one place.
+pub trait DocumentWriting: DocumentBackend {
+    /// The retry policy of writes.
+    fn write_retry(&self) -> RetryPolicy;
+
+    /// Whether landed writes are read back and compared (the connection's `verify`).
+    fn write_verify(&self) -> bool;
+}
+
+fn driver<T: DocumentWriting>(t: &T) -> WriteDriver<'_, T> {
+    WriteDriver::new(t, t.write_retry(), t.write_verify())
+}
+
+fn tagged<'t, T: DocumentWriting>(t: &'t T, op: &'static str) -> impl Fn(Error) -> Error + 't {
+    move |e| {
+        let e = if e.vendor().is_none() {
+            e.with_vendor(t.vendor())
+        } else {
+            e
+        };
+        if e.operation().is_none() {
+            e.with_operation(op)
+        } else {
+            e
+        }
+    }
+}
+
+#[async_trait]
+impl<T: DocumentWriting> Invoices for T {
+    async fn create_invoice(&self, invoice: &Invoice) -> Result<PostedDocument> {
+        driver(self)
+            .create(invoice.document(), "create_invoice")
+            .await
+    }
+
+    async fn get_invoice(&self, id: &EntryId) -> Result<PostedDocument> {
+        self.read(id, DocumentKind::Invoice)
+            .await
+            .map_err(tagged(self, "get_invoice"))
+    }
+
+    async fn find_invoices(
+        &self,
+        administration: &str,
+        reference: &str,
+    ) -> Result<Vec<PostedDocument>> {
+        self.find(administration, DocumentKind::Invoice, reference)
+            .await
+            .map_err(tagged(self, "find_invoices"))
+    }
+
+    async fn update_invoice(&self, id: &EntryId, patch: &DocumentPatch) -> Result<PostedDocument> {
+        driver(self)
+            .update(id, DocumentKind::Invoice, patch, "update_invoice")
+            .await
+    }
+}
+
+#[async_trait]
+impl<T: DocumentWriting> CreditNotes for T {
+    async fn create_credit_note(&self, credit_note: &CreditNote) -> Result<PostedDocument> {
+        driver(self)
+            .create(credit_note.document(), "create_credit_note")
+            .await
+    }
+
+    async fn get_credit_note(&self, id: &EntryId) -> Result<PostedDocument> {
+        self.read(id, DocumentKind::CreditNote)
+            .await
+            .map_err(tagged(self, "get_credit_note"))
+    }
+
+    async fn find_credit_notes(
+        &self,
+        administration: &str,
+        reference: &str,
+    ) -> Result<Vec<PostedDocument>> {
+        self.find(administration, DocumentKind::CreditNote, reference)
+            .await
+            .map_err(tagged(self, "find_credit_notes"))
+    }
+
+    async fn update_credit_note(
+        &self,
+        id: &EntryId,
+        patch: &DocumentPatch,
+    ) -> Result<PostedDocument> {
+        driver(self)
+            .update(id, DocumentKind::CreditNote, patch, "update_credit_note")
+            .await
+    }
+}
