@@ -217,7 +217,7 @@ async fn r01_an_uncertain_write_that_did_not_land_is_sent_again_after_the_look_u
             self.0.prepare(d).await
         }
         async fn send_create(&self, d: &SalesDocument, p: &()) -> Result<Option<EntryId>> {
-            (&self.0)
+            self.0
                 .send_create(d, p)
                 .await
                 .map_err(|e| e.with_outcome(WriteOutcome::Uncertain))

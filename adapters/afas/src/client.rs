@@ -297,6 +297,19 @@ impl AfasClient {
         Ok(GetPage { rows })
     }
 
+    /// Read a `metainfo` document (`/metainfo`, `/metainfo/get/{id}`, `/metainfo/update/{id}`):
+    /// what the App Connector offers, without touching data. Temporary failures are retried.
+    pub async fn metainfo(&self, path: &[&str]) -> Result<Value> {
+        let mut segments = vec!["metainfo"];
+        segments.extend_from_slice(path);
+        let url = self.url(&segments)?;
+        let call = Call::read("metainfo", self.charges.clone());
+        let build = |_: &()| Ok(self.request(Method::GET, &url, None));
+        let answer = self.transport.send(&call, &build).await?;
+        parse_lenient(&String::from_utf8_lossy(&answer.body))
+            .map_err(|e| e.with_vendor(Vendor::Afas))
+    }
+
     /// Send an UpdateConnector request (POST inserts, PUT updates) once. A timeout or a lost
     /// answer comes back as an error with [`WriteOutcome::Uncertain`]: the caller retries through
     /// [`grootboek_core::runtime::retry()`] with a check that looks the entry up first.

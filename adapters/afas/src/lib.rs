@@ -70,6 +70,7 @@ pub mod auth;
 pub mod capabilities;
 pub mod client;
 pub mod config;
+pub mod connectors;
 pub mod decode;
 pub mod ledger;
 pub mod listing;
@@ -77,6 +78,7 @@ pub mod mapping;
 pub mod wire;
 
 pub use config::{AfasConfig, AfasEnvironment, DocumentDate, GetConnectors, AFAS_MAX_CONCURRENT};
+pub use connectors::{ConnectorKind, ConnectorState, ConnectorStatus};
 #[doc(no_inline)]
 pub use grootboek_core::runtime::RuntimeConfig;
 pub use ledger::{connect, AfasLedger, PreparedDocument};

@@ -21,6 +21,8 @@ async fn main() -> ExitCode {
         Command::Sim(args) => cli::sim::run(args).await,
         Command::OpenItems(args) => cli::open_items::run(args).await,
         Command::Decode(args) => cli::decode::run(args).await,
+        Command::Connect(args) => cli::connect::run(args).await,
+        Command::Check(args) => cli::check::run(args).await,
     };
     match result {
         Ok(code) => code,

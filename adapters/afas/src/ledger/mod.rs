@@ -88,6 +88,11 @@ impl AfasLedger {
         &self.config.connectors
     }
 
+    /// The HTTP client (for the crate's own probes, e.g. [`AfasLedger::connector_status`]).
+    pub(crate) fn client(&self) -> &AfasClient {
+        &self.client
+    }
+
     /// HTTP requests sent so far by this connection (every attempt counts).
     pub fn request_count(&self) -> u64 {
         self.client.stats().requests

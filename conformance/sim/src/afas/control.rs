@@ -9,6 +9,7 @@
 //! | `/__sim/load` | GET / POST | a [`Load`]: background calls occupying the 8 slots, `retry_after_secs`, `processing_delay_ms` |
 //! | `/__sim/state` | GET | `{"debtors": […], "entries": […], "open_items": […]}` for assertions |
 //! | `/__sim/counts` | GET | requests per connector id |
+//! | `/__sim/connectors` | GET / POST | GET `{"withheld": [id…]}`; POST `{"withhold": [id…], "restore": [id…]}` leaves connectors out of the App Connector or puts them back (T15) |
 
 use std::sync::Arc;
 
@@ -34,6 +35,34 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/__sim/load", get(get_load).post(post_load))
         .route("/__sim/state", get(get_state))
         .route("/__sim/counts", get(get_counts))
+        .route("/__sim/connectors", get(get_withheld).post(post_withheld))
+}
+
+async fn get_withheld(State(app): State<Arc<Shared>>) -> Json<serde_json::Value> {
+    let withheld: Vec<String> = app.lock().withheld.iter().cloned().collect();
+    Json(json!({ "withheld": withheld }))
+}
+
+/// `POST /__sim/connectors`: connectors to withhold and to restore (T15).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct WithheldChange {
+    withhold: Vec<String>,
+    restore: Vec<String>,
+}
+
+async fn post_withheld(
+    State(app): State<Arc<Shared>>,
+    Json(change): Json<WithheldChange>,
+) -> StatusCode {
+    let mut state = app.lock();
+    for id in change.withhold {
+        state.withheld.insert(id.to_ascii_lowercase());
+    }
+    for id in change.restore {
+        state.withheld.remove(&id.to_ascii_lowercase());
+    }
+    StatusCode::NO_CONTENT
 }
 
 /// Reset the state to a fresh demo environment.

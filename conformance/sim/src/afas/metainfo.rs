@@ -22,10 +22,13 @@ pub const UPDATE_CONNECTORS: &[(&str, &str)] = &[
 pub fn overview(state: &AfasState) -> Value {
     let gets: Vec<Value> = GetConnectorKind::ALL
         .iter()
-        .map(|k| json!({"id": state.name_of(*k), "description": k.description()}))
+        .map(|k| (state.name_of(*k), k.description()))
+        .filter(|(id, _)| !state.is_withheld(id))
+        .map(|(id, d)| json!({"id": id, "description": d}))
         .collect();
     let updates: Vec<Value> = UPDATE_CONNECTORS
         .iter()
+        .filter(|(id, _)| !state.is_withheld(id))
         .map(|(id, d)| json!({"id": id, "description": d}))
         .collect();
     json!({

@@ -186,6 +186,19 @@ impl AfasSim {
             .insert(kind, name.to_string());
     }
 
+    /// Leave the connector `id` (a GetConnector's current id or an UpdateConnector such as
+    /// `FiEntries`) out of the App Connector, as a customer who did not import it (T15): AFAS
+    /// answers every call to it, and its `/metainfo/update/{id}`, with "not supported", and
+    /// `/metainfo` no longer lists it. The same as `POST /__sim/connectors {"withhold": [id]}`.
+    pub fn withhold_connector(&self, id: &str) {
+        self.app.lock().withheld.insert(id.to_ascii_lowercase());
+    }
+
+    /// Put a withheld connector back (see [`AfasSim::withhold_connector`]).
+    pub fn restore_connector(&self, id: &str) {
+        self.app.lock().withheld.remove(&id.to_ascii_lowercase());
+    }
+
     /// The current id of a GetConnector.
     pub fn get_connector_name(&self, kind: GetConnectorKind) -> String {
         self.app.lock().name_of(kind)

@@ -133,6 +133,9 @@ fn dispatch(
             let value = match (what.as_deref(), seg(2), segs.len()) {
                 (None, _, _) => metainfo::overview(&app.lock()),
                 (Some("get"), Some(id), 3) => metainfo::get_connector(&app.lock(), id)?,
+                (Some("update"), Some(id), 3) if app.lock().is_withheld(id) => {
+                    return Err(metainfo::not_supported_update())
+                }
                 (Some("update"), Some(id), 3) => metainfo::update_connector(id)?,
                 _ => return Err(not_found()),
             };
@@ -169,6 +172,9 @@ fn get_connector(app: &Shared, id: &str, uri: &Uri) -> Result<Response, AfasErro
 }
 
 fn update(app: &Shared, id: &str, is_put: bool, body: &[u8]) -> Result<Response, AfasError> {
+    if app.lock().is_withheld(id) {
+        return Err(metainfo::not_supported_update());
+    }
     let now = app.now_local();
     if id.eq_ignore_ascii_case("FiEntries") {
         app.lock().count_request("FiEntries");
@@ -229,6 +235,9 @@ fn delete(app: &Shared, id: &str, rest: &[String]) -> Result<Response, AfasError
             "Invalid DELETE URL: expected /{object}/{keys}/{values}.",
         )
     };
+    if app.lock().is_withheld(id) {
+        return Err(metainfo::not_supported_update());
+    }
     if id.eq_ignore_ascii_case("FiEntries") {
         app.lock().count_request("FiEntries");
         let [obj, keys, values, sub, sub_key, sub_value] = rest else {

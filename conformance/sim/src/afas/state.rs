@@ -70,6 +70,9 @@ pub struct AfasState {
     pub(crate) blocked_periods: BTreeSet<(u32, i32, u32)>,
     pub(crate) request_counts: BTreeMap<String, u64>,
     pub(crate) load: Load,
+    /// Connector ids (lower case) left out of the App Connector: AFAS answers them "not
+    /// supported" (T15). See [`super::AfasSim::withhold_connector`].
+    pub(crate) withheld: BTreeSet<String>,
 }
 
 impl std::fmt::Debug for AfasState {
@@ -107,7 +110,13 @@ impl AfasState {
             blocked_periods: BTreeSet::new(),
             request_counts: BTreeMap::new(),
             load: Load::default(),
+            withheld: BTreeSet::new(),
         }
+    }
+
+    /// Whether the connector `id` is left out of the App Connector (T15).
+    pub(crate) fn is_withheld(&self, id: &str) -> bool {
+        self.withheld.contains(&id.to_ascii_lowercase())
     }
 
     /// Empty the business data (administrations, master data, open items, entries).
@@ -125,6 +134,9 @@ impl AfasState {
 
     /// The kind a GetConnector id names, if any (case-insensitive, as AFAS ids are).
     pub(crate) fn kind_of(&self, connector: &str) -> Option<GetConnectorKind> {
+        if self.is_withheld(connector) {
+            return None;
+        }
         self.connector_names
             .iter()
             .find(|(_, name)| name.eq_ignore_ascii_case(connector))

@@ -165,15 +165,17 @@ fn payload(req: &SoapRequest) -> Result<Element, XmlError> {
 /// The office named by the header (`CompanyCode` or `CompanyId`), checked against the org.
 fn company(cx: &ClusterCtx, req: &SoapRequest, org: &str) -> Result<Option<String>, Fault> {
     let st = cx.sh.lock();
+    // A right withheld from the user (T14): the office exists, its calls are refused.
+    let allowed = |code: &str| !st.withheld_offices.contains(code);
     if let Some(code) = &req.header.company_code {
         return match st.offices.get(code) {
-            Some(o) if o.org == org => Ok(Some(o.code.clone())),
+            Some(o) if o.org == org && allowed(&o.code) => Ok(Some(o.code.clone())),
             _ => Err(Fault::no_company_access(code)),
         };
     }
     if let Some(id) = &req.header.company_id {
         return match st.offices.values().find(|o| o.id.eq_ignore_ascii_case(id)) {
-            Some(o) if o.org == org => Ok(Some(o.code.clone())),
+            Some(o) if o.org == org && allowed(&o.code) => Ok(Some(o.code.clone())),
             _ => Err(Fault::no_company_access(id)),
         };
     }

@@ -13,6 +13,7 @@
 //! | `/__sim/clients/{client_id}/certified` | PUT | `{"certified":false}` |
 //! | `/__sim/dimensions?office=X` | GET | the stored [`super::Dimension`]s of office X |
 //! | `/__sim/transactions?office=X` | GET | the stored [`super::Transaction`]s of office X |
+//! | `/__sim/offices/withheld` | GET / POST | GET `{"withheld": [office…]}`; POST `{"withhold": [office…], "restore": [office…]}` withholds the user's right on offices or gives it back (T14) |
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -41,7 +42,38 @@ pub(crate) fn router(sh: Arc<Shared>) -> Router {
         .route("/__sim/clients/{client_id}/certified", put(certified))
         .route("/__sim/dimensions", get(dimensions))
         .route("/__sim/transactions", get(transactions))
+        .route(
+            "/__sim/offices/withheld",
+            get(withheld_offices).post(change_withheld_offices),
+        )
         .with_state(sh)
+}
+
+async fn withheld_offices(State(sh): State<Arc<Shared>>) -> Json<Value> {
+    let offices: Vec<String> = sh.lock().withheld_offices.iter().cloned().collect();
+    Json(json!({ "withheld": offices }))
+}
+
+/// `POST /__sim/offices/withheld`: offices whose right to withhold or give back (T14).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct WithheldOffices {
+    withhold: Vec<String>,
+    restore: Vec<String>,
+}
+
+async fn change_withheld_offices(
+    State(sh): State<Arc<Shared>>,
+    Json(change): Json<WithheldOffices>,
+) -> StatusCode {
+    let mut st = sh.lock();
+    for office in change.withhold {
+        st.withheld_offices.insert(office);
+    }
+    for office in change.restore {
+        st.withheld_offices.remove(&office);
+    }
+    StatusCode::NO_CONTENT
 }
 
 fn bad_request(msg: impl std::fmt::Display) -> Response {

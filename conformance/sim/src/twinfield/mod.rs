@@ -233,6 +233,22 @@ impl TwinfieldSim {
             .revoke_client_org(client_id, organisation)
     }
 
+    /// Withhold the organisation user's right on `office` (T14: a role without access to it):
+    /// the office is still listed, and every ProcessXml or finder call scoped to it answers
+    /// Twinfield's "Access denied. No access to company …" fault. The same as
+    /// `POST /__sim/offices/withheld {"withhold": [office]}`.
+    pub fn withhold_office(&self, office: &str) {
+        self.shared
+            .lock()
+            .withheld_offices
+            .insert(office.to_string());
+    }
+
+    /// Give a withheld office right back (see [`TwinfieldSim::withhold_office`]).
+    pub fn restore_office(&self, office: &str) {
+        self.shared.lock().withheld_offices.remove(office);
+    }
+
     /// The stored dimension of `office` with type and code.
     pub fn dimension(&self, office: &str, dim_type: &str, code: &str) -> Option<Dimension> {
         self.shared

@@ -2,7 +2,7 @@
 //! day books, dimensions and transactions, and the login host's codes, grants and tokens.
 //! One `State` per simulator instance, behind one mutex (never held across an await).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -171,6 +171,9 @@ pub(crate) struct State {
     pub refresh: BTreeMap<String, usize>,
     pub access: BTreeMap<String, AccessToken>,
     pub pdfs: BTreeMap<String, PdfLink>,
+    /// Offices whose calls the organisation user may not make (a right withheld, T14): every
+    /// ProcessXml and finder call scoped to one answers "Access denied. No access to company".
+    pub withheld_offices: BTreeSet<String>,
 }
 
 /// A random opaque token (64 hex characters).

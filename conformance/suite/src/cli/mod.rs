@@ -1,6 +1,8 @@
 //! The `grootboek` command line: one module per command.
 
+pub mod check;
 pub mod conformance;
+pub mod connect;
 pub mod decode;
 pub mod open_items;
 pub mod output;
@@ -57,6 +59,12 @@ pub enum Command {
     OpenItems(open_items::OpenItemsArgs),
     /// Turn a saved vendor payload into the neutral model, the way the adapter reads it.
     Decode(decode::DecodeArgs),
+    /// Give grootboek access to an Exact Online or Twinfield administration: the OAuth consent
+    /// in a browser, the token pair stored in the token store, then the `check` report.
+    Connect(connect::ConnectArgs),
+    /// Report which administrations a stored connection reaches and what it can do there (on
+    /// AFAS: which connectors it may use).
+    Check(check::CheckArgs),
 }
 
 /// A `--vendor` value.

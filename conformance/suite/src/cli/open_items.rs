@@ -62,36 +62,13 @@ pub async fn run(args: OpenItemsArgs) -> Result<ExitCode, String> {
     if administration.is_empty() {
         return Err("--administration must not be empty".to_string());
     }
-    let mut overrides = match &args.env_file {
-        Some(path) => read_env_file(path)?,
-        None => HashMap::new(),
-    };
-    if let Some(store) = &args.token_store {
-        overrides.insert(
-            "GROOTBOEK_TOKEN_STORE".to_string(),
-            store.trim().to_string(),
-        );
-    }
-    if args.ephemeral {
-        overrides.insert("GROOTBOEK_EPHEMERAL_TOKENS".to_string(), "true".to_string());
-    }
-    if let Some(url) = &args.base_url {
-        let url = url.trim();
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(format!("--base-url `{url}` is not an http(s) URL"));
-        }
-        overrides.insert(base_url_variable(args.vendor).to_string(), url.to_string());
-        // A Twinfield login service on loopback is a simulator: its clusters are on loopback too.
-        let loopback = url::Url::parse(url)
-            .ok()
-            .and_then(|u| u.host_str().map(grootboek_core::runtime::http::is_loopback))
-            .unwrap_or(false);
-        if args.vendor == Vendor::Twinfield && loopback {
-            overrides
-                .entry("GROOTBOEK_TWINFIELD_CLUSTER_HOSTS".to_string())
-                .or_insert_with(|| "127.0.0.1,localhost".to_string());
-        }
-    }
+    let overrides = settings(
+        args.vendor,
+        args.env_file.as_deref(),
+        args.token_store.as_deref(),
+        args.ephemeral,
+        args.base_url.as_deref(),
+    )?;
     let lookup = move |k: &str| overrides.get(k).cloned().or_else(|| std::env::var(k).ok());
     let timeout = Duration::from_secs(args.timeout_secs.max(1));
     let vendor = args.vendor;
@@ -107,6 +84,50 @@ pub async fn run(args: OpenItemsArgs) -> Result<ExitCode, String> {
     let items = listing.await.map_err(|e| one_line(&e))?;
     print!("{}", Listing::OpenItems(items).render(args.format)?);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The settings the command line gives over the environment, as variable name → value: the
+/// `--env-file` lines, `--token-store` (`GROOTBOEK_TOKEN_STORE`), `--ephemeral`
+/// (`GROOTBOEK_EPHEMERAL_TOKENS`) and `--base-url` (the vendor's base or login URL; a Twinfield
+/// login service on loopback is a simulator, whose clusters are on loopback too). Shared by
+/// `open-items`, `connect` and `check`.
+pub(crate) fn settings(
+    vendor: Vendor,
+    env_file: Option<&Path>,
+    token_store: Option<&str>,
+    ephemeral: bool,
+    base_url: Option<&str>,
+) -> Result<HashMap<String, String>, String> {
+    let mut overrides = match env_file {
+        Some(path) => read_env_file(path)?,
+        None => HashMap::new(),
+    };
+    if let Some(store) = token_store {
+        overrides.insert(
+            "GROOTBOEK_TOKEN_STORE".to_string(),
+            store.trim().to_string(),
+        );
+    }
+    if ephemeral {
+        overrides.insert("GROOTBOEK_EPHEMERAL_TOKENS".to_string(), "true".to_string());
+    }
+    if let Some(url) = base_url {
+        let url = url.trim();
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(format!("--base-url `{url}` is not an http(s) URL"));
+        }
+        overrides.insert(base_url_variable(vendor).to_string(), url.to_string());
+        let loopback = url::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(grootboek_core::runtime::http::is_loopback))
+            .unwrap_or(false);
+        if vendor == Vendor::Twinfield && loopback {
+            overrides
+                .entry("GROOTBOEK_TWINFIELD_CLUSTER_HOSTS".to_string())
+                .or_insert_with(|| "127.0.0.1,localhost".to_string());
+        }
+    }
+    Ok(overrides)
 }
 
 /// The environment variable `--base-url` stands for.
@@ -224,7 +245,14 @@ async fn listed(
     call: impl Future<Output = grootboek_core::Result<Vec<OpenItem>>>,
 ) -> Result<Vec<OpenItem>, String> {
     call.await.map_err(|e| {
-        format!("cannot list the open items of {vendor} administration {administration}: {e}")
+        let hint = if e.kind() == &grootboek_core::ErrorKind::ReconsentRequired
+            && vendor != Vendor::Afas
+        {
+            format!(" (run `grootboek connect --vendor {vendor}` to give the consent again)")
+        } else {
+            String::new()
+        };
+        format!("cannot list the open items of {vendor} administration {administration}: {e}{hint}")
     })
 }
 
