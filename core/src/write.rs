@@ -192,10 +192,16 @@ impl<'a, B: DocumentBackend + ?Sized> WriteDriver<'a, B> {
                 WriteOutcome::Applied | WriteOutcome::Uncertain => {
                     // Give an eventually consistent vendor a moment, then look.
                     tokio::time::sleep(self.retry.min_delay).await;
-                    match self.resolve(doc, &before, err).await? {
+                    match self.resolve(doc, &before, clone_error(&err)).await? {
                         Resolution::Landed(id) => {
                             tracing::info!(entry = %id, "an uncertain write had landed; not sent again (R01)");
                             return self.read_back(doc, id).await;
+                        }
+                        Resolution::NotLanded if !err.kind().is_temporary() => {
+                            // A refusal whose answer could also have come after a commit (a
+                            // vendor that reports validation with 500): the look-up proves it
+                            // did not land, so it is the refusal it says it is.
+                            return Err(err.with_outcome(WriteOutcome::NotApplied));
                         }
                         Resolution::NotLanded => {
                             let Some(delay) = delays.next() else {
@@ -556,4 +562,28 @@ pub async fn create_dimension<B: DimensionCreate + ?Sized>(
         }
     }
     backend.send_dimension(administration, dimension).await
+}
+
+/// A copy of `err` (kind, message, vendor, operation, outcome, vendor error, entry): the driver
+/// keeps the original to return when a look-up proves it was a refusal.
+fn clone_error(err: &Error) -> Error {
+    let mut out = Error::new(err.kind().clone(), err.message().to_string())
+        .with_outcome(err.outcome())
+        .with_retryable(err.is_retryable());
+    if let Some(v) = err.vendor() {
+        out = out.with_vendor(v);
+    }
+    if let Some(op) = err.operation() {
+        out = out.with_operation(op);
+    }
+    if let Some(ve) = err.vendor_error() {
+        out = out.with_vendor_error(ve.clone());
+    }
+    if let Some(entry) = err.entry() {
+        out = out.with_entry(entry.clone());
+    }
+    if let Some(wait) = err.retry_after() {
+        out = out.with_retry_after(wait);
+    }
+    out
 }

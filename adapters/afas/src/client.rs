@@ -411,6 +411,11 @@ fn status_error(
     let s = status;
     let core_outcome = base.outcome();
     let (kind, text, outcome) = match s {
+        400 | 500 if write && contains_any(&msg, &["already exists", "bestaat al"]) => (
+            ErrorKind::AlreadyExists,
+            "AFAS refused a code that is taken".into(),
+            WriteOutcome::NotApplied,
+        ),
         400 => (
             ErrorKind::Validation,
             "AFAS refused the request".to_string(),
@@ -485,10 +490,12 @@ fn status_error(
                 WriteOutcome::NotApplied
             },
         ),
+        // AFAS refuses content with 500 and its `externalMessage` — but a gateway's 500 after
+        // the commit looks the same: uncertain until the write driver's look-up settles it (R01).
         500 if write => (
             ErrorKind::Validation,
             "AFAS refused the write".into(),
-            WriteOutcome::NotApplied,
+            WriteOutcome::Uncertain,
         ),
         500 => (
             ErrorKind::Protocol,

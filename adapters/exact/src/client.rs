@@ -257,16 +257,31 @@ impl Protocol for ExactProtocol {
                 reference: answer.header("Reason").map(str::to_string),
             },
         );
+        if call.write
+            && matches!(answer.status, 400 | 500)
+            && text.to_ascii_lowercase().contains("already exists")
+        {
+            // "Code: 1000 - Already exists", "Data already exists": a taken code (R03).
+            return Err(
+                Error::new(ErrorKind::AlreadyExists, e.message().to_string())
+                    .with_vendor(Vendor::Exact)
+                    .with_operation(call.operation)
+                    .with_outcome(WriteOutcome::NotApplied)
+                    .with_vendor_error(e.vendor_error().cloned().unwrap_or_default()),
+            );
+        }
         if answer.status == 500
             && call.write
             && !text.is_empty()
             && !text.starts_with("A problem has occurred")
         {
-            // Exact reports business validation with 500 (reference §5).
+            // Exact reports business validation with 500 (reference §5) — but a gateway's 500
+            // after the commit looks the same: a validation error whose outcome stays
+            // uncertain until the write driver's look-up settles it (R01).
             return Err(Error::new(ErrorKind::Validation, e.message().to_string())
                 .with_vendor(Vendor::Exact)
                 .with_operation(call.operation)
-                .with_outcome(WriteOutcome::NotApplied)
+                .with_outcome(WriteOutcome::Uncertain)
                 .with_vendor_error(e.vendor_error().cloned().unwrap_or_default()));
         }
         Err(e)

@@ -245,7 +245,20 @@ impl Protocol for TwinfieldProtocol {
             })
         } else {
             match process_xml_reply(&answer.body) {
-                Ok(Reply::Fault(f)) => fault_error(answer.status, &f, call.operation),
+                Ok(Reply::Fault(f)) => {
+                    let e = fault_error(answer.status, &f, call.operation);
+                    // A token or office refused is refused before processing; any other fault on
+                    // a write may come after the commit (R01).
+                    let outcome = match e.kind() {
+                        ErrorKind::Unauthenticated | ErrorKind::PermissionDenied => {
+                            grootboek_core::WriteOutcome::NotApplied
+                        }
+                        _ => {
+                            grootboek_core::runtime::http::status_outcome(call.write, answer.status)
+                        }
+                    };
+                    e.with_outcome(outcome)
+                }
                 _ => status_error(Vendor::Twinfield, call, answer, VendorError::default()),
             }
         };

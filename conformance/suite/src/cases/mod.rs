@@ -22,7 +22,9 @@ mod q13_grace_period_is_running;
 mod q14_amsterdam_dates;
 mod q15_create_refuses_taken_code;
 mod q16_webhook_before_entity;
+mod r01_fault_after_commit;
 mod r02_secrets_stay_home;
+pub mod r03_concurrent_creates;
 mod support;
 mod t01_consent_flow;
 mod t02_stale_cluster;
@@ -71,6 +73,8 @@ pub fn all() -> Vec<Arc<dyn Case>> {
         Arc::new(t07_vendor_validation_error::T07),
         Arc::new(t08_company_code_convention::T08),
         Arc::new(t09_marked_and_reversed::T09),
+        Arc::new(r01_fault_after_commit::R01),
         Arc::new(r02_secrets_stay_home::R02),
+        Arc::new(r03_concurrent_creates::R03),
     ]
 }
