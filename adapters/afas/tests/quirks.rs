@@ -416,15 +416,18 @@ async fn q15_creating_a_customer_with_a_taken_code_is_refused_and_the_existing_o
 async fn q15_without_defence_create_posts_blindly() {
     let sim = sim().await;
     let l = ledger_with(&sim, |c| c.with_defences(without(&["Q15"]))).await;
-    let _ = l
+    let refused = l
         .create_dimension(
             "1",
             &Dimension::customer("10001", "Overschreven BV", "NL".parse().expect("iso")),
         )
-        .await;
+        .await
+        .unwrap_err();
     assert_eq!(
         requests(&sim, "POST", "KnSalesRelationOrg").len(),
         1,
         "the create went to AFAS without a read first"
     );
+    // AFAS refuses the taken number itself: the adapter reports it as AlreadyExists (R03).
+    assert_eq!(refused.kind(), &ErrorKind::AlreadyExists, "{refused}");
 }

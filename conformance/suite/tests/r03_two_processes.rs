@@ -10,9 +10,11 @@ use std::sync::Arc;
 
 use grootboek_core::runtime::{LockSetting, RuntimeConfig};
 use grootboek_core::{CountryCode, Dimension, Dimensions, ErrorKind};
+use grootboek_sim::common::{Fault, FaultSpec};
 use grootboek_sim::twinfield::{TwinfieldSeed, TwinfieldSim};
 use grootboek_twinfield::TwinfieldConfig;
 use secrecy::SecretString;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 const CLIENT: &str = "grootboek-demo";
 const SECRET: &str = "demo-secret";
@@ -67,28 +69,46 @@ async fn r03_four_creates_across_two_processes_on_redis() {
     let code = format!("{}", 60_000 + uuid::Uuid::new_v4().as_u128() % 30_000);
     let child_refresh = sim.issue_tokens(CLIENT, ORG).unwrap().refresh_token;
     let own_refresh = sim.issue_tokens(CLIENT, ORG).unwrap().refresh_token;
+    // Every look-up of a dimension takes 1.5 s: without one lock for both processes, all four
+    // creators would see the code free before any of them writes it.
+    sim.core()
+        .faults
+        .push(FaultSpec::new(Fault::Latency { ms: 1500 }).root_element("read"));
     let me = std::env::current_exe().unwrap();
-    let child = tokio::process::Command::new(me)
+    let mut child = tokio::process::Command::new(me)
         .args(["--exact", "child_creates", "--ignored", "--nocapture"])
         .env("R03_LOGIN", sim.login_url())
         .env("R03_REFRESH", &child_refresh)
         .env("R03_CODE", &code)
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .expect("the child process starts");
-    let own = two_creates(
-        Arc::new(ledger(&sim.login_url(), &own_refresh).await),
-        &code,
-        "Parent",
-    )
-    .await;
-    let child = child.wait_with_output().await.unwrap();
-    assert!(child.status.success(), "the child failed");
-    let theirs: Vec<String> = String::from_utf8_lossy(&child.stdout)
-        .lines()
-        .filter(|l| l.starts_with("OK ") || l == &"EXISTS" || l.starts_with("ERROR "))
-        .map(str::to_string)
-        .collect();
+    let parent = Arc::new(ledger(&sim.login_url(), &own_refresh).await);
+    // Start together: the child says READY once connected, and waits for GO.
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    loop {
+        let line = lines
+            .next_line()
+            .await
+            .unwrap()
+            .expect("the child says READY");
+        if line == "READY" {
+            break;
+        }
+    }
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"GO\n").await.unwrap();
+    drop(stdin);
+    let own = two_creates(parent, &code, "Parent").await;
+    let mut theirs = Vec::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if line.starts_with("OK ") || line == "EXISTS" || line.starts_with("ERROR ") {
+            theirs.push(line);
+        }
+    }
+    let child = child.wait().await.unwrap();
+    assert!(child.success(), "the child failed");
     assert_eq!(theirs.len(), 2, "the child reported {theirs:?}");
     let all: Vec<&String> = own.iter().chain(&theirs).collect();
     assert!(
@@ -118,7 +138,14 @@ async fn child_creates() {
     ) else {
         panic!("child_creates runs only as the child of r03_four_creates_across_two_processes_on_redis");
     };
-    for line in two_creates(Arc::new(ledger(&login, &refresh).await), &code, "Child").await {
+    let l = Arc::new(ledger(&login, &refresh).await);
+    println!("READY");
+    let mut go = String::new();
+    BufReader::new(tokio::io::stdin())
+        .read_line(&mut go)
+        .await
+        .expect("GO from the parent");
+    for line in two_creates(l, &code, "Child").await {
         println!("{line}");
     }
 }
