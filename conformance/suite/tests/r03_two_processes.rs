@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::process::Stdio;
 use std::sync::Arc;
 
-use grootboek_core::runtime::{LockSetting, RuntimeConfig};
+use grootboek_core::runtime::LockSetting;
 use grootboek_core::{CountryCode, Dimension, Dimensions, ErrorKind};
 use grootboek_sim::common::{Fault, FaultSpec};
 use grootboek_sim::twinfield::{TwinfieldSeed, TwinfieldSim};
