@@ -11,6 +11,10 @@
 //!   and percentages arrive as [`serde_json::Value::String`] and are read with
 //!   [`Decimal`]'s own parser (or `str::parse::<i64>`). Legacy decimals without a leading zero
 //!   (`.25`, `-.5`, as AFAS Profit ≤ 6 writes them) are fixed on the way (`"0.25"`, `"-0.5"`).
+//! - **Nesting is bounded** (R05): a body whose arrays and objects nest deeper than
+//!   [`MAX_DEPTH`] is refused by [`parse_numbers_as_text`] with a protocol error naming the
+//!   limit, found in the same linear pass as the numbers and before any value is built, so a body
+//!   nested a million levels deep costs neither stack nor memory beyond its own bytes.
 //! - **Writing**: request bodies are built as a [`JsonOut`] tree and serialised with
 //!   [`JsonOut::to_json`], which writes a [`Decimal`] as its exact decimal text (`1.50` stays
 //!   `1.50`, `0.21` is `0.21`), never through a float.
@@ -41,6 +45,15 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 
+/// The deepest nesting of arrays and objects [`parse_numbers_as_text`] accepts: the outermost
+/// array or object is level 1, and one opened at level `MAX_DEPTH + 1` is refused.
+///
+/// The deepest answers the adapters read are under 10 levels (an Exact OData envelope around an
+/// expanded entry with its lines and a `__metadata` object; an AFAS GetConnector answer), so 64
+/// leaves a wide margin. It also stays below `serde_json`'s own recursion limit (128), so a deep
+/// body is refused with this module's message, which names the limit, rather than the parser's.
+pub const MAX_DEPTH: usize = 64;
+
 /// Strip a UTF-8 byte-order mark.
 fn strip_bom(body: &[u8]) -> &[u8] {
     body.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(body)
@@ -50,12 +63,19 @@ fn strip_bom(body: &[u8]) -> &[u8] {
 ///
 /// A leading UTF-8 byte-order mark is ignored. Every bare number outside strings becomes a JSON
 /// string with the number's text (see [`quote_numbers`]), so the result holds no
-/// [`Value::Number`]; `true`, `false` and `null` are kept as they are. A body that is not UTF-8 or
-/// not JSON is an [`ErrorKind::Protocol`](crate::ErrorKind::Protocol) error, never a panic.
+/// [`Value::Number`]; `true`, `false` and `null` are kept as they are. A body that is not UTF-8,
+/// not JSON, or nested deeper than [`MAX_DEPTH`] levels is an
+/// [`ErrorKind::Protocol`](crate::ErrorKind::Protocol) error, never a panic.
 pub fn parse_numbers_as_text(body: &[u8]) -> Result<Value> {
     let text = std::str::from_utf8(strip_bom(body))
         .map_err(|e| Error::protocol(format!("the answer is not UTF-8 text: {e}")))?;
-    serde_json::from_str(&quote_numbers(text))
+    let quoted = quote(text, MAX_DEPTH).map_err(|at| {
+        Error::protocol(format!(
+            "the answer nests arrays and objects deeper than {MAX_DEPTH} levels (at byte {at}), \
+             the limit of this reader; it is refused"
+        ))
+    })?;
+    serde_json::from_str(&quoted)
         .map_err(|e| Error::protocol(format!("the answer is not JSON that can be read: {e}")))
 }
 
@@ -66,9 +86,21 @@ pub fn parse_numbers_as_text(body: &[u8]) -> Result<Value> {
 /// except that a missing leading zero is added (`.25` → `"0.25"`, `-.5` → `"-0.5"`). Text inside
 /// strings, escapes included, is copied unchanged. The rewrite is lenient: a malformed number
 /// becomes a string that a decimal parser later refuses, and text that is not JSON stays not
-/// JSON.
+/// JSON. Nesting is not checked here; [`parse_numbers_as_text`] bounds it.
 pub fn quote_numbers(text: &str) -> String {
+    match quote(text, usize::MAX) {
+        Ok(quoted) => quoted,
+        // Unreachable: no text nests deeper than `usize::MAX`.
+        Err(_) => String::new(),
+    }
+}
+
+/// [`quote_numbers`], stopping with the byte offset of the first `[` or `{` (outside strings)
+/// that opens level `max_depth + 1`.
+fn quote(text: &str, max_depth: usize) -> std::result::Result<String, usize> {
     let bytes = text.as_bytes();
+    // Arrays and objects open at `i`; brackets are counted, not matched (the parser does that).
+    let mut depth = 0usize;
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     let mut i = 0;
     let mut in_string = false;
@@ -89,6 +121,17 @@ pub fn quote_numbers(text: &str) -> String {
         match b {
             b'"' => {
                 in_string = true;
+                i += 1;
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max_depth {
+                    return Err(i);
+                }
+                i += 1;
+            }
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
                 i += 1;
             }
             b'-' | b'.' | b'0'..=b'9' => {
@@ -121,7 +164,7 @@ pub fn quote_numbers(text: &str) -> String {
         }
     }
     out.push_str(text.get(copied..).unwrap_or_default());
-    out
+    Ok(out)
 }
 
 /// A JSON value to write: a request body built without floating point.
@@ -459,6 +502,65 @@ mod tests {
         ] {
             let e = parse_numbers_as_text(bad).unwrap_err();
             assert_eq!(*e.kind(), crate::ErrorKind::Protocol, "{bad:?}");
+        }
+    }
+
+    /// The nestings tested: arrays, objects, and both alternating (`open`, `inner`, `close`).
+    const NESTINGS: [(&str, &str, &str); 3] = [
+        ("[", "1", "]"),
+        ("{\"a\":", "1", "}"),
+        ("{\"a\":[", "1", "]}"),
+    ];
+
+    /// `open` `levels` times, then `inner` and `close` `levels` times when `closed`.
+    fn nested(open: &str, inner: &str, close: &str, levels: usize, closed: bool) -> String {
+        let mut text = open.repeat(levels);
+        if closed {
+            text.push_str(inner);
+            text.push_str(&close.repeat(levels));
+        }
+        text
+    }
+
+    #[test]
+    fn nesting_up_to_the_limit_is_read_and_one_more_is_refused() {
+        let ok = nested("[", "1", "]", MAX_DEPTH, true);
+        assert!(parse_numbers_as_text(ok.as_bytes()).is_ok());
+        let ok = nested("{\"a\":", "1", "}", MAX_DEPTH, true);
+        assert!(parse_numbers_as_text(ok.as_bytes()).is_ok());
+        for (open, inner, close) in NESTINGS {
+            let deep = nested(open, inner, close, MAX_DEPTH + 1, true);
+            let e = parse_numbers_as_text(deep.as_bytes()).unwrap_err();
+            assert_eq!(*e.kind(), crate::ErrorKind::Protocol);
+            assert!(e.message().contains("deeper than 64 levels"), "{e}");
+        }
+        // Brackets inside strings are text, not nesting.
+        let text = format!("{{\"s\":\"{}\",\"n\":1}}", "[{".repeat(1_000));
+        assert_eq!(parse_numbers_as_text(text.as_bytes()).unwrap()["n"], "1");
+        // Siblings do not add up.
+        let wide = format!("[{}]", vec!["[[1]]"; 10_000].join(","));
+        assert_eq!(
+            parse_numbers_as_text(wide.as_bytes())
+                .unwrap()
+                .as_array()
+                .map(Vec::len),
+            Some(10_000)
+        );
+    }
+
+    #[test]
+    fn a_million_levels_are_refused_quickly_with_the_limit_named() {
+        for (open, inner, close) in NESTINGS {
+            for closed in [false, true] {
+                let body = nested(open, inner, close, 1_000_000, closed);
+                let started = std::time::Instant::now();
+                let e = parse_numbers_as_text(body.as_bytes()).unwrap_err();
+                let took = started.elapsed();
+                eprintln!("1,000,000 × {open} (closed: {closed}) refused in {took:?}");
+                assert_eq!(*e.kind(), crate::ErrorKind::Protocol);
+                assert!(e.message().contains("deeper than 64 levels"), "{e}");
+                assert!(took < std::time::Duration::from_secs(1), "{took:?}");
+            }
         }
     }
 

@@ -42,7 +42,7 @@ pub fn strip_bom(body: &[u8]) -> &[u8] {
 pub fn parse_json(body: &[u8]) -> Result<Value> {
     parse_numbers_as_text(body).map_err(|e| {
         Error::protocol(format!(
-            "Exact answered something that is not JSON: {}",
+            "Exact's answer cannot be read as JSON: {}",
             e.message()
         ))
     })

@@ -89,7 +89,10 @@ pub fn verify(secret: &SecretString, body: &[u8]) -> Result<WebhookContent> {
 fn parse_content(content: &[u8]) -> Result<WebhookContent> {
     // Numbers (the `Division`) arrive as their text, like every answer the adapter reads.
     let v: Value = parse_numbers_as_text(content).map_err(|e| {
-        Error::protocol(format!("the webhook Content is not JSON: {}", e.message()))
+        Error::protocol(format!(
+            "the webhook Content cannot be read as JSON: {}",
+            e.message()
+        ))
     })?;
     let s = |f: &str| v.get(f).and_then(Value::as_str).map(str::to_string);
     let division = match v.get("Division") {

@@ -4,6 +4,12 @@
 //! resolved, anything else (and every `<!DOCTYPE>`, which is where entities would be declared) is
 //! refused with [`ErrorKind::Protocol`](grootboek_core::ErrorKind::Protocol). Large documents are
 //! walked event by event ([`Pull`]); only one record at a time is gathered into a small [`Node`].
+//!
+//! Nesting is bounded (R05): an element opened deeper than [`MAX_DEPTH`] levels is refused with
+//! a protocol error that names the limit, the moment it is opened, without reading further. A
+//! hostile body nested a million levels deep therefore costs [`MAX_DEPTH`] events, and no
+//! [`Node`] tree is ever deeper than [`MAX_DEPTH`] (its drop, clone and comparison recurse once
+//! per level, so an unbounded tree would overflow the stack and abort the process).
 
 use grootboek_core::{Error, Result};
 use quick_xml::events::Event;
@@ -12,6 +18,15 @@ use quick_xml::Reader;
 fn protocol(msg: impl Into<String>) -> Error {
     Error::protocol(msg.into()).with_vendor(grootboek_core::Vendor::Twinfield)
 }
+
+/// The deepest element nesting [`Pull`] accepts: the document element is level 1, and an
+/// element at level `MAX_DEPTH + 1` is refused.
+///
+/// The deepest shape Twinfield sends is about 7 levels (a SOAP envelope around a Finder
+/// result; a browse result; the ProcessXml result document inside a SOAP answer is parsed on
+/// its own), so 64 leaves a wide margin for shapes not yet seen while keeping a hostile body
+/// cheap to refuse.
+pub const MAX_DEPTH: usize = 64;
 
 /// One simplified event: element start (with attributes), element end, or text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,10 +40,14 @@ pub enum Ev {
 }
 
 /// A pull parser over one XML document held as bytes.
+///
+/// Element nesting deeper than [`MAX_DEPTH`] is refused as a protocol error.
 pub struct Pull<'a> {
     reader: Reader<&'a [u8]>,
     text: String,
     pending: Option<Ev>,
+    /// Elements open at the reader's position.
+    depth: usize,
 }
 
 fn local(name: &[u8]) -> String {
@@ -75,6 +94,7 @@ impl<'a> Pull<'a> {
             reader,
             text: String::new(),
             pending: None,
+            depth: 0,
         }
     }
 
@@ -125,6 +145,13 @@ impl<'a> Pull<'a> {
                     ))
                 }
                 Event::Start(s) => {
+                    self.depth += 1;
+                    if self.depth > MAX_DEPTH {
+                        return Err(protocol(format!(
+                            "the XML nests elements deeper than {MAX_DEPTH} levels, the limit \
+                             of this reader; the answer is refused"
+                        )));
+                    }
                     let mut attrs = Vec::new();
                     for a in s.attributes() {
                         let a = a.map_err(|e| protocol(format!("malformed attribute: {e}")))?;
@@ -134,7 +161,10 @@ impl<'a> Pull<'a> {
                     }
                     Ev::Start(local(s.name().as_ref()), attrs)
                 }
-                Event::End(e) => Ev::End(local(e.name().as_ref())),
+                Event::End(e) => {
+                    self.depth = self.depth.saturating_sub(1);
+                    Ev::End(local(e.name().as_ref()))
+                }
                 Event::Eof => {
                     return Ok(self.flush_text());
                 }
@@ -291,6 +321,68 @@ mod tests {
         assert_eq!(e.kind(), &grootboek_core::ErrorKind::Protocol);
         let e = parse_document("<a b=\"&x;\"/>").unwrap_err();
         assert_eq!(e.kind(), &grootboek_core::ErrorKind::Protocol);
+    }
+
+    /// `depth` nested `<a>` elements, closed when `closed`.
+    fn nested(depth: usize, closed: bool) -> String {
+        let mut xml = "<a>".repeat(depth);
+        if closed {
+            xml.push_str(&"</a>".repeat(depth));
+        }
+        xml
+    }
+
+    #[test]
+    fn nesting_up_to_the_limit_is_read_and_one_more_is_refused() {
+        let n = parse_document(&nested(MAX_DEPTH, true)).unwrap();
+        let mut levels = 1;
+        let mut at = &n;
+        while let Some(c) = at.children.first() {
+            levels += 1;
+            at = c;
+        }
+        assert_eq!(levels, MAX_DEPTH);
+        let e = parse_document(&nested(MAX_DEPTH + 1, true)).unwrap_err();
+        assert_eq!(e.kind(), &grootboek_core::ErrorKind::Protocol);
+        assert!(e.message().contains("deeper than 64 levels"), "{e}");
+        // Siblings do not add up: depth is nesting, not element count.
+        let wide = format!("<a>{}</a>", "<b><c/></b>".repeat(10_000));
+        assert_eq!(parse_document(&wide).unwrap().children.len(), 10_000);
+    }
+
+    /// The body that aborted the process before R05: 70,000 levels, under 500 KB. The tree was
+    /// built iteratively but dropped recursively, one stack frame per level.
+    #[test]
+    fn seventy_thousand_levels_are_an_error_not_a_stack_overflow() {
+        let xml = nested(70_000, true);
+        assert!(xml.len() < 500_000);
+        let e = parse_document(&xml).unwrap_err();
+        assert_eq!(e.kind(), &grootboek_core::ErrorKind::Protocol);
+        assert!(e.message().contains("64"), "{e}");
+    }
+
+    #[test]
+    fn a_million_levels_are_refused_at_the_limit_without_reading_on() {
+        for closed in [false, true] {
+            let xml = nested(1_000_000, closed);
+            let started = std::time::Instant::now();
+            let mut p = Pull::new(xml.as_bytes());
+            let mut events = 0usize;
+            let e = loop {
+                match p.next_event() {
+                    Ok(Some(_)) => events += 1,
+                    Ok(None) => panic!("a million levels were read to the end"),
+                    Err(e) => break e,
+                }
+            };
+            let took = started.elapsed();
+            eprintln!(
+                "1,000,000 levels (closed: {closed}) refused after {events} events in {took:?}"
+            );
+            assert_eq!(events, MAX_DEPTH, "refused as the limit is passed");
+            assert!(e.message().contains("deeper than 64 levels"), "{e}");
+            assert!(took < std::time::Duration::from_secs(1), "{took:?}");
+        }
     }
 
     #[test]
