@@ -25,6 +25,7 @@ mod q16_webhook_before_entity;
 mod r01_fault_after_commit;
 mod r02_secrets_stay_home;
 pub mod r03_concurrent_creates;
+mod r05_hostile_bodies;
 mod support;
 mod t01_consent_flow;
 mod t02_stale_cluster;
@@ -76,5 +77,6 @@ pub fn all() -> Vec<Arc<dyn Case>> {
         Arc::new(r01_fault_after_commit::R01),
         Arc::new(r02_secrets_stay_home::R02),
         Arc::new(r03_concurrent_creates::R03),
+        Arc::new(r05_hostile_bodies::R05),
     ]
 }
