@@ -564,6 +564,36 @@ mod tests {
         }
     }
 
+    /// The typed reads outside this module (token answers, Twinfield's token claims and REST
+    /// status) go straight to `serde_json`. A deep value in a field it reads is bounded by its
+    /// recursion limit (128; the `unbounded_depth` feature would lift it, and this test fails if
+    /// anything in the tree turns it on); a deep value in a field it ignores is skipped without
+    /// recursion. Either way: an error, no stack overflow.
+    #[test]
+    fn typed_serde_json_reads_refuse_deep_bodies_without_overflowing() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Token {
+            access_token: Option<String>,
+            claims: Option<Value>,
+        }
+        for field in ["claims", "unknown"] {
+            let body = format!(
+                "{{\"access_token\":\"a\",\"{field}\":{}",
+                "[".repeat(1_000_000)
+            );
+            let started = std::time::Instant::now();
+            let e = serde_json::from_str::<Token>(&body).unwrap_err();
+            eprintln!(
+                "typed read, 1,000,000 levels in `{field}`: refused in {:?}: {e}",
+                started.elapsed()
+            );
+            if field == "claims" {
+                assert!(e.to_string().contains("recursion limit"), "{e}");
+            }
+        }
+    }
+
     #[test]
     fn writes_exact_decimal_text_and_escaped_strings() {
         let body = JsonOut::object()

@@ -3,7 +3,8 @@
 //!
 //! Every function takes a GetConnector answer `{"skip","take","rows":[…]}`, read leniently as
 //! the adapter reads it ([`crate::wire::json`]: Profit 6 decimals like `-.5` are exact, numbers
-//! never pass through `f64`), and maps its rows with [`crate::mapping`]. An AFAS error body
+//! never pass through `f64`; nesting deeper than
+//! [`MAX_DEPTH`](grootboek_core::json::MAX_DEPTH) levels is refused), and maps its rows with [`crate::mapping`]. An AFAS error body
 //! (`externalMessage`, `errorNumber`, `profitLogReference`) is refused with its message.
 //!
 //! | kind | connector | notes |

@@ -57,6 +57,8 @@
 //! | Q15 | creating a relation with a taken code must not overwrite | `create_dimension` reads first and answers `AlreadyExists`; overwriting only via `upsert_dimension` | blind POST |
 //!
 //! Also: decimals like `-.5` are read exactly (numbers never pass through `f64`, [`wire::json`]);
+//! answers nested deeper than [`grootboek_core::json::MAX_DEPTH`] (64) levels are refused as a
+//! protocol error naming the limit, before any value is built (R05);
 //! AFAS errors keep `externalMessage`, `errorNumber` and `profitLogReference` in the core
 //! [`VendorError`](grootboek_core::VendorError); a 503 with `retry_after` is retried through the
 //! core runtime retry and pauses the budget; at most 8 calls are in flight (core budget); a

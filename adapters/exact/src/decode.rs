@@ -3,7 +3,8 @@
 //!
 //! Every function takes the raw response body (verbose OData v2 JSON: `{"d":{"results":[…]}}`,
 //! `{"d":[…]}` or a single entity `{"d":{…}}`) and maps it with the adapter's own readers in
-//! [`crate::mapping`]; numbers never pass through `f64`. An Exact error body
+//! [`crate::mapping`]; numbers never pass through `f64`, and nesting deeper than
+//! [`MAX_DEPTH`](grootboek_core::json::MAX_DEPTH) levels is refused. An Exact error body
 //! (`{"error":{"message":{"value":…}}}`) is refused with its message. A listing that continues on
 //! a further page (`__next`) is decoded as far as the payload goes.
 //!

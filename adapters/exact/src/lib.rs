@@ -58,6 +58,14 @@
 //! | T01 | `expires_in` as a string, 10-minute tokens | `expires_in` read as string or number; refresh ahead of expiry | — |
 //! | T04 | a dead grant | `ReconsentRequired`, never retried | — |
 //! | T05 | 60 a minute, 5,000 a day per division | the shared limiter per division, fed by `X-RateLimit-*`; a 429 pauses every worker on the bucket | — |
+//!
+//! ## Reading answers
+//!
+//! Every answer (listings, single entities, error bodies, webhook `Content`) is read by
+//! [`odata`] through [`grootboek_core::json::parse_numbers_as_text`]: numbers never pass through
+//! `f64`, and arrays and objects nested deeper than [`grootboek_core::json::MAX_DEPTH`] (64)
+//! levels are refused as a protocol error naming the limit (R05), found before any value is
+//! built. Responses are capped (`GROOTBOEK_MAX_RESPONSE_BYTES`) before they are read.
 
 #![warn(missing_docs)]
 

@@ -38,7 +38,9 @@ pub fn strip_bom(body: &[u8]) -> &[u8] {
 }
 
 /// Parse a response body as JSON with every number kept as its exact text (a JSON string), so
-/// that no amount passes through `f64` (see [`parse_numbers_as_text`]). A BOM is ignored.
+/// that no amount passes through `f64` (see [`parse_numbers_as_text`]). A BOM is ignored. A body
+/// nested deeper than [`grootboek_core::json::MAX_DEPTH`] levels is refused as a protocol error
+/// naming the limit (R05).
 pub fn parse_json(body: &[u8]) -> Result<Value> {
     parse_numbers_as_text(body).map_err(|e| {
         Error::protocol(format!(

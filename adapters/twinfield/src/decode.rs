@@ -3,8 +3,9 @@
 //!
 //! A payload is either the whole SOAP answer (`ProcessXmlStringResponse` with the result
 //! document as escaped text, or a SOAP fault) or the result document alone. It is read with the
-//! adapter's own XML reader ([`crate::xml`]: a `DOCTYPE` or an entity other than the five
-//! predefined ones is refused) and mapped with [`crate::mapping`]. A result document with
+//! adapter's own XML reader ([`crate::xml`]: a `DOCTYPE`, an entity other than the five
+//! predefined ones, or nesting deeper than [`MAX_DEPTH`](crate::xml::read::MAX_DEPTH) levels is
+//! refused) and mapped with [`crate::mapping`]. A result document with
 //! `result="0"` gives the vendor's message with its element path (T07); a SOAP fault gives the
 //! fault's message.
 //!

@@ -61,7 +61,10 @@
 //! | T07 | `result="0"` errors read like schema errors | element path + raw message kept in the error | (always on) |
 //!
 //! Responses are capped (`ConnectionRuntime::http`, `GROOTBOEK_MAX_RESPONSE_BYTES`) before parsing; a `DOCTYPE` or
-//! any entity other than the five predefined ones is refused as a protocol error.
+//! any entity other than the five predefined ones is refused as a protocol error, and so is element
+//! nesting deeper than [`xml::read::MAX_DEPTH`] (64) levels, in the SOAP answer and in the
+//! ProcessXml result document alike (R05): the reader stops at the 65th level, so a body nested a
+//! million levels deep is refused in well under a second, with no tree built.
 
 #![warn(missing_docs)]
 

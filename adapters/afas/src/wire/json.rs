@@ -16,7 +16,8 @@ use grootboek_core::{Error, Result};
 use serde_json::Value;
 
 /// Parse a GetConnector/UpdateConnector answer (a BOM is ignored), every bare number quoted as
-/// its exact text. A body that is not JSON is a protocol error naming AFAS.
+/// its exact text. A body that is not JSON, or that nests arrays and objects deeper than
+/// [`grootboek_core::json::MAX_DEPTH`] levels (R05), is a protocol error naming AFAS.
 pub fn parse_lenient(body: &str) -> Result<Value> {
     parse_numbers_as_text(body.as_bytes()).map_err(|e| {
         Error::protocol(format!(
