@@ -21,6 +21,7 @@ async fn main() -> ExitCode {
         Command::Sim(args) => cli::sim::run(args).await,
         Command::OpenItems(args) => cli::open_items::run(args).await,
         Command::Decode(args) => cli::decode::run(args).await,
+        Command::Soak(args) => cli::soak::run(args).await,
     };
     match result {
         Ok(code) => code,

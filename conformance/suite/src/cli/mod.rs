@@ -6,6 +6,7 @@ pub mod open_items;
 pub mod output;
 pub mod preflight;
 pub mod sim;
+pub mod soak;
 
 use std::path::Path;
 
@@ -57,6 +58,9 @@ pub enum Command {
     OpenItems(open_items::OpenItemsArgs),
     /// Turn a saved vendor payload into the neutral model, the way the adapter reads it.
     Decode(decode::DecodeArgs),
+    /// Randomized writes and reads against one vendor's simulator with faults, judged against
+    /// the simulator's own state: lost, duplicated, corrupted and phantom writes, panics.
+    Soak(soak::SoakArgs),
 }
 
 /// A `--vendor` value.
