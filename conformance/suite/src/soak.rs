@@ -108,6 +108,8 @@ pub struct SoakReport {
     pub write_errors: BTreeMap<String, usize>,
     /// Reads that failed, by error kind.
     pub read_errors: BTreeMap<String, usize>,
+    /// The first write error of each `<fault>: <error kind>/<outcome>`: its operation and message.
+    pub write_error_examples: BTreeMap<String, String>,
     /// For each fault kind, what the callers of the faulted writes got (`ok` or
     /// `<error kind>/<outcome>`) → count.
     pub write_results_by_fault: BTreeMap<String, BTreeMap<String, usize>>,
@@ -194,6 +196,12 @@ impl SoakReport {
         for (f, m) in &self.write_results_by_fault {
             let parts: Vec<String> = m.iter().map(|(k, n)| format!("{k} {n}")).collect();
             let _ = writeln!(s, "  {f:<28} {}", parts.join(", "));
+        }
+        if !self.write_error_examples.is_empty() {
+            let _ = writeln!(s, "\nfirst write error of each kind");
+            for (k, m) in &self.write_error_examples {
+                let _ = writeln!(s, "  {k}: {m}");
+            }
         }
         if !self.read_errors.is_empty() {
             let _ = writeln!(s, "\nread errors");
@@ -780,6 +788,7 @@ pub async fn run_on(harness: &dyn Harness, config: &SoakConfig) -> Result<SoakRe
         writes_ok: 0,
         write_errors: BTreeMap::new(),
         read_errors: BTreeMap::new(),
+        write_error_examples: BTreeMap::new(),
         write_results_by_fault: BTreeMap::new(),
         lost: 0,
         duplicated: 0,
@@ -1050,7 +1059,12 @@ pub async fn run_on(harness: &dyn Harness, config: &SoakConfig) -> Result<SoakRe
                     }
                     _ => w.got = unknown,
                 }
-                tally(&mut report, &w.got, fault_name.as_ref());
+                tally(
+                    &mut report,
+                    &w.got,
+                    fault_name.as_ref(),
+                    &format!("op {op} {}", kind.name()),
+                );
             }
             OpKind::UpdateDocument => {
                 report.writes += 1;
@@ -1079,7 +1093,12 @@ pub async fn run_on(harness: &dyn Harness, config: &SoakConfig) -> Result<SoakRe
                             .push((op, fault_name.clone(), g.describe(), due))
                     }
                 }
-                tally(&mut report, &g, fault_name.as_ref());
+                tally(
+                    &mut report,
+                    &g,
+                    fault_name.as_ref(),
+                    &format!("op {op} {}", kind.name()),
+                );
             }
             OpKind::CreateCustomer => {
                 report.writes += 1;
@@ -1088,7 +1107,12 @@ pub async fn run_on(harness: &dyn Harness, config: &SoakConfig) -> Result<SoakRe
                     Some(Done::Customer(r)) => w.got = got(&r),
                     _ => w.got = unknown,
                 }
-                tally(&mut report, &w.got, fault_name.as_ref());
+                tally(
+                    &mut report,
+                    &w.got,
+                    fault_name.as_ref(),
+                    &format!("op {op} {}", kind.name()),
+                );
             }
             _ => {
                 if let Some(Done::Read(Some(e))) = done {
@@ -1105,15 +1129,26 @@ pub async fn run_on(harness: &dyn Harness, config: &SoakConfig) -> Result<SoakRe
     Ok(report)
 }
 
-fn tally(report: &mut SoakReport, g: &Got, fault: Option<&String>) {
+fn tally(report: &mut SoakReport, g: &Got, fault: Option<&String>, op_what: &str) {
     let label = match g {
         Got::Ok => {
             report.writes_ok += 1;
             "ok".to_string()
         }
-        Got::Err { kind, outcome, .. } => {
+        Got::Err {
+            kind,
+            outcome,
+            message,
+        } => {
             let label = format!("{kind}/{outcome:?}");
             *report.write_errors.entry(label.clone()).or_default() += 1;
+            report
+                .write_error_examples
+                .entry(format!(
+                    "{}: {label}",
+                    fault.map(String::as_str).unwrap_or("none")
+                ))
+                .or_insert_with(|| format!("{op_what}: {message}"));
             label
         }
     };
