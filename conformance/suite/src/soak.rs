@@ -857,8 +857,9 @@ pub async fn run_on(harness: &dyn Harness, config: &SoakConfig) -> Result<SoakRe
                 } else {
                     DocumentKind::CreditNote
                 };
-                // One credit note in ten shares the reference of an earlier invoice (Q01's pair).
-                let shared_ref = (dk == DocumentKind::CreditNote && rng.random_bool(0.1))
+                // One credit note in ten credits an earlier invoice in full, under the same
+                // reference and for the same customer (Q01's pair).
+                let credited = (dk == DocumentKind::CreditNote && rng.random_bool(0.1))
                     .then(|| {
                         docs.iter()
                             .filter(|d| {
@@ -868,12 +869,18 @@ pub async fn run_on(harness: &dyn Harness, config: &SoakConfig) -> Result<SoakRe
                                             && o.doc.reference == d.doc.reference
                                     })
                             })
-                            .map(|d| d.doc.reference.clone())
+                            .map(|d| d.doc.clone())
                             .next_back()
                     })
                     .flatten();
-                let reference = shared_ref.unwrap_or_else(|| format!("{prefix}{op:05}"));
-                let doc = random_doc(&mut rng, dk, &fixture, reference);
+                let doc = match credited {
+                    Some(invoice) => SalesDocument {
+                        kind: DocumentKind::CreditNote,
+                        description: Some(format!("soak credit of {}", invoice.reference)),
+                        ..invoice
+                    },
+                    None => random_doc(&mut rng, dk, &fixture, format!("{prefix}{op:05}")),
+                };
                 docs.push(DocWrite {
                     op,
                     doc: doc.clone(),
