@@ -27,6 +27,7 @@ pub mod harness;
 pub mod preflight;
 pub mod report;
 pub mod runner;
+pub mod soak;
 pub mod vendors;
 
 use std::sync::Arc;

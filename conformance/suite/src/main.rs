@@ -23,6 +23,7 @@ async fn main() -> ExitCode {
         Command::Decode(args) => cli::decode::run(args).await,
         Command::Connect(args) => cli::connect::run(args).await,
         Command::Check(args) => cli::check::run(args).await,
+        Command::Soak(args) => cli::soak::run(args).await,
     };
     match result {
         Ok(code) => code,

@@ -216,6 +216,18 @@ impl ExactSim {
             .collect()
     }
 
+    /// Every general ledger account of `division` (read-only: the soak maps line accounts by id).
+    pub fn gl_accounts(&self, division: i32) -> Vec<GlAccount> {
+        let inner = self.shared.lock();
+        inner
+            .store
+            .gl_accounts
+            .iter()
+            .filter(|g| g.division == division)
+            .cloned()
+            .collect()
+    }
+
     /// Every account of `division`.
     pub fn accounts(&self, division: i32) -> Vec<Account> {
         let inner = self.shared.lock();

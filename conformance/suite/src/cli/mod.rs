@@ -8,6 +8,7 @@ pub mod open_items;
 pub mod output;
 pub mod preflight;
 pub mod sim;
+pub mod soak;
 
 use std::path::Path;
 
@@ -65,6 +66,9 @@ pub enum Command {
     /// Report which administrations a stored connection reaches and what it can do there (on
     /// AFAS: which connectors it may use).
     Check(check::CheckArgs),
+    /// Randomized writes and reads against one vendor's simulator with faults, judged against
+    /// the simulator's own state: lost, duplicated, corrupted and phantom writes, panics.
+    Soak(soak::SoakArgs),
 }
 
 /// A `--vendor` value.

@@ -144,6 +144,13 @@ impl VendorBinding for AfasBinding {
     }
 }
 
+impl AfasHarness {
+    /// The simulator (control handle: seeding, stored state, request log).
+    pub fn sim(&self) -> &AfasSim {
+        &self.sim
+    }
+}
+
 #[async_trait]
 impl Harness for AfasHarness {
     fn vendor(&self) -> Vendor {
