@@ -432,12 +432,7 @@ impl Client {
         endpoint: Endpoint,
         body: &JsonOut,
     ) -> Result<Option<Row>> {
-        let url = self
-            .urls()
-            .collection(division, endpoint, &Query::default())?;
-        let text = body.to_json();
-        let r = self.call(op, Method::Post(&text), &url).await?;
-        created_row(&r, op)
+        self.post_with(op, division, endpoint, body, false).await
     }
 
     /// [`Client::post`] sent once, for the write driver.
@@ -448,11 +443,26 @@ impl Client {
         endpoint: Endpoint,
         body: &JsonOut,
     ) -> Result<Option<Row>> {
+        self.post_with(op, division, endpoint, body, true).await
+    }
+
+    async fn post_with(
+        &self,
+        op: &'static str,
+        division: Division,
+        endpoint: Endpoint,
+        body: &JsonOut,
+        once: bool,
+    ) -> Result<Option<Row>> {
         let url = self
             .urls()
             .collection(division, endpoint, &Query::default())?;
         let text = body.to_json();
-        let r = self.call_once(op, Method::Post(&text), &url).await?;
+        let r = if once {
+            self.call_once(op, Method::Post(&text), &url).await?
+        } else {
+            self.call(op, Method::Post(&text), &url).await?
+        };
         created_row(&r, op)
     }
 

@@ -38,7 +38,7 @@ use std::time::Duration;
 use grootboek_core::{JournalKind, Ledger, Vendor};
 use serde::Serialize;
 
-use crate::cli::output::one_line;
+use crate::cli::output::{one_line, table};
 use crate::cli::parse_vendor;
 
 /// Options of `grootboek check`.
@@ -399,36 +399,6 @@ pub fn vendor_name(vendor: Vendor) -> &'static str {
         Vendor::Exact => "Exact Online",
         Vendor::Afas => "AFAS Profit",
     }
-}
-
-fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in rows {
-        for (w, cell) in widths.iter_mut().zip(r) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<String>| {
-        let mut s = String::new();
-        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
-            if i > 0 {
-                s.push_str("  ");
-            }
-            s.push_str(cell);
-            if i + 1 < cells.len() {
-                s.push_str(&" ".repeat(w.saturating_sub(cell.chars().count())));
-            }
-        }
-        s.trim_end().to_string() + "\n"
-    };
-    let mut out = line(header.iter().map(|h| h.to_string()).collect());
-    for r in rows {
-        out.push_str(&line(r.iter().map(|c| one_line(c)).collect()));
-    }
-    if rows.is_empty() {
-        out.push_str("(none)\n");
-    }
-    out
 }
 
 /// Where a configuration keeps its tokens, for the report (never a Redis URL or a key).

@@ -126,7 +126,9 @@ impl Listing {
     }
 }
 
-fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+/// A plain-text table: columns padded to their widest cell, each cell on one line, `(none)` when
+/// there are no rows.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {
         for (w, cell) in widths.iter_mut().zip(r) {
