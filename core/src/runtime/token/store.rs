@@ -435,24 +435,7 @@ impl<S: TokenStore + ?Sized> StoreTokenBroker<S> {
             Decision::Refresh(r) => r,
         };
         match self.call_vendor(conn, &record.pair).await {
-            Ok(pair) => {
-                let next = TokenRecord {
-                    pair,
-                    generation: record.generation + 1,
-                    refreshes: record.refreshes + 1,
-                    dead: false,
-                    lease: None,
-                };
-                if self
-                    .store
-                    .compare_and_swap(conn, Some(record.generation), &next)
-                    .await?
-                {
-                    Ok(next.pair.access(next.generation))
-                } else {
-                    self.after_lost_commit(conn).await
-                }
-            }
+            Ok(pair) => self.commit_refreshed(conn, &record, pair).await,
             Err(e) => {
                 if *e.kind() == ErrorKind::ReconsentRequired {
                     let marked = TokenRecord {
@@ -516,30 +499,39 @@ impl<S: TokenStore + ?Sized> StoreTokenBroker<S> {
         }
     }
 
+    /// Commit the pair a refresh of `from` returned, by compare-and-swap on `from`'s generation;
+    /// a lost commit hands out what the winner stored.
+    async fn commit_refreshed(
+        &self,
+        conn: &ConnectionId,
+        from: &TokenRecord,
+        pair: TokenPair,
+    ) -> Result<AccessToken> {
+        let next = TokenRecord {
+            pair,
+            generation: from.generation + 1,
+            refreshes: from.refreshes + 1,
+            dead: false,
+            lease: None,
+        };
+        if self
+            .store
+            .compare_and_swap(conn, Some(from.generation), &next)
+            .await?
+        {
+            Ok(next.pair.access(next.generation))
+        } else {
+            self.after_lost_commit(conn).await
+        }
+    }
+
     async fn refresh_claimed(
         &self,
         conn: &ConnectionId,
         claimed: TokenRecord,
     ) -> Result<AccessToken> {
         match self.call_vendor(conn, &claimed.pair).await {
-            Ok(pair) => {
-                let next = TokenRecord {
-                    pair,
-                    generation: claimed.generation + 1,
-                    refreshes: claimed.refreshes + 1,
-                    dead: false,
-                    lease: None,
-                };
-                if self
-                    .store
-                    .compare_and_swap(conn, Some(claimed.generation), &next)
-                    .await?
-                {
-                    Ok(next.pair.access(next.generation))
-                } else {
-                    self.after_lost_commit(conn).await
-                }
-            }
+            Ok(pair) => self.commit_refreshed(conn, &claimed, pair).await,
             Err(e) => {
                 // Release the lease (and mark a dead grant) so others need not wait it out.
                 let released = TokenRecord {
