@@ -100,6 +100,24 @@ pub struct VendorError {
     pub location: Option<String>,
     /// A vendor log reference for support (AFAS `profitLogReference`).
     pub reference: Option<String>,
+    /// Every problem the vendor named, each with its own location, in the vendor's order
+    /// (a Twinfield result with errors on several elements keeps them all). `message` and
+    /// `location` above are the first of them.
+    pub problems: Vec<VendorProblem>,
+}
+
+/// One problem a vendor named in a refusal: where, what, and the vendor's code for it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct VendorProblem {
+    /// Where in the request the vendor located it (a Twinfield element path such as
+    /// `transactions/transaction[2]/lines/line[1]/dim1`, an Exact or AFAS field name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// The vendor's message, unchanged.
+    pub message: String,
+    /// The vendor's code for the problem, when it gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// The error of every grootboek operation. One pointer wide: the details live in a box.

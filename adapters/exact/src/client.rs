@@ -255,6 +255,7 @@ impl Protocol for ExactProtocol {
                 message,
                 location: None,
                 reference: answer.header("Reason").map(str::to_string),
+                ..Default::default()
             },
         );
         if call.write

@@ -46,3 +46,19 @@ pub struct Journal {
     /// What it is for.
     pub kind: JournalKind,
 }
+
+/// An administration as a listing names it (`grootboek decode --kind administrations`): the
+/// Twinfield office list, Exact's `system/Divisions` or `hrm/Divisions`, AFAS's environment.
+/// A listing that does not carry the country or currency leaves them `None` — it never guesses;
+/// [`Administration`] from a connection fills them from what the connection was configured with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedAdministration {
+    /// The vendor's code (Twinfield office code, Exact division number, AFAS administration id).
+    pub code: String,
+    /// Display name, as the vendor sent it.
+    pub name: String,
+    /// The country, when the listing carries it.
+    pub country: Option<CountryCode>,
+    /// The base currency, when the listing carries it.
+    pub currency: Option<Currency>,
+}

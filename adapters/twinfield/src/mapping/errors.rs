@@ -108,6 +108,7 @@ pub fn result_error(n: &Node, operation: &'static str) -> Option<Error> {
                 message: Some(joined),
                 location,
                 reference: None,
+                ..Default::default()
             }),
     )
 }
@@ -156,6 +157,7 @@ pub fn fault_error(status: u16, fault: &Fault, operation: &'static str) -> Error
             message: Some(fault.text().to_string()),
             location: None,
             reference: None,
+            ..Default::default()
         })
 }
 

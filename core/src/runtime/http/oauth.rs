@@ -174,6 +174,7 @@ pub fn token_error<T: oauth2::ErrorResponse + 'static>(
             message: description.or_else(|| seen.reason.clone()),
             location: None,
             reference: seen.reason.clone(),
+            ..Default::default()
         })
 }
 

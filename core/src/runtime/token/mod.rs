@@ -21,6 +21,7 @@ pub mod redis;
 pub mod seal;
 pub mod spec;
 pub mod store;
+pub mod summary;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -42,6 +43,7 @@ pub use store::{
     MemoryTokenStore, RefreshLease, RefreshLock, StoreBrokerConfig, StoreTokenBroker, TokenRecord,
     TokenStore,
 };
+pub use summary::TokenSummary;
 
 /// The identity of one vendor connection (one consent): e.g. `exact:acme` or
 /// `twinfield:org-42`. Used in Redis keys, so it is restricted to
