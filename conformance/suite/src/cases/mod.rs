@@ -25,6 +25,7 @@ mod q16_webhook_before_entity;
 mod r01_fault_after_commit;
 mod r02_secrets_stay_home;
 pub mod r03_concurrent_creates;
+mod r04_missing_fields;
 mod r05_hostile_bodies;
 mod support;
 mod t01_consent_flow;
@@ -77,6 +78,7 @@ pub fn all() -> Vec<Arc<dyn Case>> {
         Arc::new(r01_fault_after_commit::R01),
         Arc::new(r02_secrets_stay_home::R02),
         Arc::new(r03_concurrent_creates::R03),
+        Arc::new(r04_missing_fields::R04),
         Arc::new(r05_hostile_bodies::R05),
     ]
 }

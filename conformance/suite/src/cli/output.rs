@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use grootboek_core::{Dimension, OpenItem, PostedDocument};
+use grootboek_core::runtime::token::TokenSummary;
+use grootboek_core::{Dimension, ListedAdministration, OpenItem, PostedDocument, WriteReport};
 use serde::Serialize;
 
 /// The largest payload file `decode` reads (the adapters cap responses similarly).
@@ -13,7 +14,8 @@ pub const MAX_PAYLOAD_BYTES: u64 = 64 * 1024 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// One JSON object on stdout: `{"open_items":[…]}`, `{"invoices":[…]}`,
-    /// `{"credit_notes":[…]}` or `{"dimensions":[…]}`.
+    /// `{"credit_notes":[…]}`, `{"dimensions":[…]}`, `{"administrations":[…]}`, `{"token":{…}}`
+    /// or `{"outcome":{…}}`.
     Json,
     /// Aligned columns for a person.
     Table,
@@ -31,6 +33,12 @@ pub enum Listing {
     CreditNotes(Vec<PostedDocument>),
     /// Dimensions.
     Dimensions(Vec<Dimension>),
+    /// Administrations as a listing names them (offices, divisions).
+    Administrations(Vec<ListedAdministration>),
+    /// A token response, described without its secrets.
+    Token(TokenSummary),
+    /// A vendor's answer to a write, item by item.
+    Outcome(WriteReport),
 }
 
 impl Listing {
@@ -121,9 +129,96 @@ impl Listing {
                     })
                     .collect(),
             ),
+            Listing::Administrations(admins) => (
+                vec!["code", "name", "country", "currency"],
+                admins
+                    .iter()
+                    .map(|a| {
+                        vec![
+                            a.code.clone(),
+                            a.name.clone(),
+                            a.country.map(|c| c.code().to_string()).unwrap_or_default(),
+                            a.currency.map(|c| c.code().to_string()).unwrap_or_default(),
+                        ]
+                    })
+                    .collect(),
+            ),
+            Listing::Token(t) => (vec!["field", "value"], token_rows(t)),
+            Listing::Outcome(report) => (
+                vec!["item", "status", "key", "errors", "warnings"],
+                outcome_rows(report),
+            ),
         };
         table(&header, &rows)
     }
+}
+
+/// A token summary as `field, value` rows (never a secret: the summary holds none).
+fn token_rows(t: &TokenSummary) -> Vec<Vec<String>> {
+    let mut rows = vec![
+        vec!["token type".to_string(), t.token_type.clone()],
+        vec![
+            "expires in (s)".to_string(),
+            t.expires_in_seconds
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "does not expire".to_string()),
+        ],
+        vec![
+            "access token".to_string(),
+            format!("{} characters", t.access_token_chars),
+        ],
+        vec![
+            "refresh token".to_string(),
+            if t.has_refresh_token { "present" } else { "absent" }.to_string(),
+        ],
+        vec![
+            "id token".to_string(),
+            if t.has_id_token { "present" } else { "absent" }.to_string(),
+        ],
+    ];
+    if let Some(scope) = &t.scope {
+        rows.push(vec!["scope".to_string(), scope.clone()]);
+    }
+    for (k, v) in &t.metadata {
+        rows.push(vec![k.clone(), v.clone()]);
+    }
+    rows
+}
+
+/// One row per item, then one row for problems of the request as a whole.
+fn outcome_rows(report: &WriteReport) -> Vec<Vec<String>> {
+    let problems = |list: &[grootboek_core::VendorProblem]| -> String {
+        list.iter()
+            .map(|p| match &p.location {
+                Some(at) => format!("{at}: {}", p.message),
+                None => p.message.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    let mut rows: Vec<Vec<String>> = report
+        .items
+        .iter()
+        .map(|i| {
+            vec![
+                i.index.to_string(),
+                format!("{:?}", i.status).to_lowercase(),
+                i.key.clone().unwrap_or_default(),
+                problems(&i.errors),
+                problems(&i.warnings),
+            ]
+        })
+        .collect();
+    if !report.problems.is_empty() {
+        rows.push(vec![
+            "request".to_string(),
+            "refused".to_string(),
+            String::new(),
+            problems(&report.problems),
+            String::new(),
+        ]);
+    }
+    rows
 }
 
 /// A plain-text table: columns padded to their widest cell, each cell on one line, `(none)` when
