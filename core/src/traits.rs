@@ -21,6 +21,18 @@ pub trait Invoices: Send + Sync {
     /// Validate, post, read back and verify an invoice; returns it as the vendor holds it.
     async fn create_invoice(&self, invoice: &Invoice) -> Result<PostedDocument>;
 
+    /// Post several invoices: one result per invoice, in the slice's order, each with the same
+    /// guarantees as [`create_invoice`](Self::create_invoice) (one failing never hides another's
+    /// outcome). An adapter uses its vendor's batching or concurrency where it has them; this
+    /// default posts them one after another.
+    async fn create_invoices(&self, invoices: &[Invoice]) -> Vec<Result<PostedDocument>> {
+        let mut out = Vec::with_capacity(invoices.len());
+        for invoice in invoices {
+            out.push(self.create_invoice(invoice).await);
+        }
+        out
+    }
+
     /// Read a posted invoice by its identity.
     async fn get_invoice(&self, id: &EntryId) -> Result<PostedDocument>;
 
@@ -41,6 +53,19 @@ pub trait Invoices: Send + Sync {
 pub trait CreditNotes: Send + Sync {
     /// Validate, post, read back and verify a credit note.
     async fn create_credit_note(&self, credit_note: &CreditNote) -> Result<PostedDocument>;
+
+    /// Post several credit notes: one result per credit note, in order, as
+    /// [`Invoices::create_invoices`].
+    async fn create_credit_notes(
+        &self,
+        credit_notes: &[CreditNote],
+    ) -> Vec<Result<PostedDocument>> {
+        let mut out = Vec::with_capacity(credit_notes.len());
+        for credit_note in credit_notes {
+            out.push(self.create_credit_note(credit_note).await);
+        }
+        out
+    }
 
     /// Read a posted credit note by its identity.
     async fn get_credit_note(&self, id: &EntryId) -> Result<PostedDocument>;

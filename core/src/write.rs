@@ -403,6 +403,45 @@ pub trait DocumentWriting: DocumentBackend {
     /// Whether Q02's defence is on: a landed write is read back to check that every line kept
     /// its VAT code, even with verification off.
     fn write_vat_codes_check(&self) -> bool;
+
+    /// How many documents of a `create_invoices` / `create_credit_notes` call are written at
+    /// once (each through the driver, so each keeps its look-up, resolution and read-back).
+    /// The budget still paces every request. Default: one at a time.
+    fn write_concurrency(&self) -> usize {
+        1
+    }
+}
+
+/// Create every document through the driver, `write_concurrency` at a time, results in order.
+///
+/// Two documents of one batch that share a natural key (administration, kind, reference) are
+/// never in flight together: the driver resolves an uncertain write by the entries that appeared
+/// under that key, and a sibling landing at the same moment would be taken for it. A batch with
+/// such a pair is written one document at a time.
+async fn create_all<'d, T: DocumentWriting>(
+    t: &T,
+    documents: impl Iterator<Item = &'d SalesDocument>,
+    op: &'static str,
+) -> Vec<Result<PostedDocument>> {
+    use futures_util::stream::{self, StreamExt};
+    let documents: Vec<&SalesDocument> = documents.collect();
+    let mut keys = BTreeSet::new();
+    let shared_key = !documents.iter().all(|d| {
+        keys.insert((
+            &d.administration,
+            d.kind == DocumentKind::Invoice,
+            &d.reference,
+        ))
+    });
+    let concurrency = if shared_key {
+        1
+    } else {
+        t.write_concurrency().max(1)
+    };
+    // The futures are made first and only polled `concurrency` at a time.
+    let driver = driver(t);
+    let writes: Vec<_> = documents.iter().map(|d| driver.create(d, op)).collect();
+    stream::iter(writes).buffered(concurrency).collect().await
 }
 
 /// The write driver of `t` with its settings: for an adapter's own ways of creating documents
@@ -435,6 +474,15 @@ impl<T: DocumentWriting> Invoices for T {
             .await
     }
 
+    async fn create_invoices(&self, invoices: &[Invoice]) -> Vec<Result<PostedDocument>> {
+        create_all(
+            self,
+            invoices.iter().map(Invoice::document),
+            "create_invoices",
+        )
+        .await
+    }
+
     async fn get_invoice(&self, id: &EntryId) -> Result<PostedDocument> {
         self.read(id, DocumentKind::Invoice)
             .await
@@ -464,6 +512,18 @@ impl<T: DocumentWriting> CreditNotes for T {
         driver(self)
             .create(credit_note.document(), "create_credit_note")
             .await
+    }
+
+    async fn create_credit_notes(
+        &self,
+        credit_notes: &[CreditNote],
+    ) -> Vec<Result<PostedDocument>> {
+        create_all(
+            self,
+            credit_notes.iter().map(CreditNote::document),
+            "create_credit_notes",
+        )
+        .await
     }
 
     async fn get_credit_note(&self, id: &EntryId) -> Result<PostedDocument> {

@@ -303,4 +303,10 @@ impl DocumentWriting for AfasLedger {
     fn write_vat_codes_check(&self) -> bool {
         self.config.runtime.defence("Q02")
     }
+
+    /// Four documents at once: AFAS allows 8 calls in flight (OAS `troubleshooting.md` §10),
+    /// and each write also looks up and reads back.
+    fn write_concurrency(&self) -> usize {
+        4
+    }
 }

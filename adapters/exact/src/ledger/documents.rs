@@ -317,4 +317,10 @@ impl DocumentWriting for ExactLedger {
     fn write_vat_codes_check(&self) -> bool {
         self.defence("Q02")
     }
+
+    /// Four documents at once: Exact documents no limit on calls in flight, only per-minute and
+    /// per-day budgets, which pace every request anyway.
+    fn write_concurrency(&self) -> usize {
+        4
+    }
 }

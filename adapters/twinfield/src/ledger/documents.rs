@@ -468,6 +468,12 @@ impl DocumentWriting for TwinfieldLedger {
     fn write_vat_codes_check(&self) -> bool {
         self.cfg().defence("Q02")
     }
+
+    /// One at a time: Twinfield advises one concurrent action per organisation (reference
+    /// §rate limits, the official "API best practices").
+    fn write_concurrency(&self) -> usize {
+        1
+    }
 }
 
 fn clone_error(e: &Error) -> Error {

@@ -195,9 +195,11 @@ impl Case for P1 {
                 let fx = h.fixture();
                 let sent_discount = discount_line(fx);
                 ensure!(
-                    back.document.lines.iter().any(|l| l.net_amount
-                        == sent_discount.net_amount
-                        && l.vat_amount == sent_discount.vat_amount),
+                    back.document
+                        .lines
+                        .iter()
+                        .any(|l| l.net_amount == sent_discount.net_amount
+                            && l.vat_amount == sent_discount.vat_amount),
                     "{r}: no line reads back as the discount sent (net {}, VAT {}): {:?}",
                     sent_discount.net_amount,
                     sent_discount.vat_amount,

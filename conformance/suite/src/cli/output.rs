@@ -169,7 +169,12 @@ fn token_rows(t: &TokenSummary) -> Vec<Vec<String>> {
         ],
         vec![
             "refresh token".to_string(),
-            if t.has_refresh_token { "present" } else { "absent" }.to_string(),
+            if t.has_refresh_token {
+                "present"
+            } else {
+                "absent"
+            }
+            .to_string(),
         ],
         vec![
             "id token".to_string(),
