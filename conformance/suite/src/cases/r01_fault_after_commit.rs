@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use grootboek_core::{Capabilities, Vendor, WriteOutcome};
-use grootboek_sim::common::{Fault, FaultSpec};
+use grootboek_sim::common::{Fault, FaultSpec, RetryAfter};
 use rust_decimal::Decimal;
 
 use crate::case::{Applicability, Case, CaseResult, Failure};
@@ -22,7 +22,12 @@ fn faults() -> Vec<(&'static str, Fault)> {
         ("502", Fault::after_commit(502)),
         ("503", Fault::after_commit(503)),
         ("504", Fault::after_commit(504)),
-        ("429", Fault::after_commit(429)),
+        // A short wait: the vendor's own 429 asks for up to a minute, which every worker then
+        // honours (T10); the case is about the commit, not the wait.
+        (
+            "429",
+            Fault::after_commit(429).with_retry_after(RetryAfter::Seconds(1)),
+        ),
         ("reset", Fault::reset_after_commit()),
     ]
 }
