@@ -43,6 +43,7 @@ pub mod capabilities;
 pub mod country;
 pub mod dates;
 pub mod error;
+pub mod fanout;
 pub mod json;
 pub mod model;
 pub mod money;

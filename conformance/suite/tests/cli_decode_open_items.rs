@@ -629,3 +629,88 @@ async fn open_items_without_a_credential_or_with_an_unreachable_url_gives_one_li
     );
     assert!(line.contains("not an http(s) URL"), "{line}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_items_over_every_twinfield_office_each_with_its_own_result() {
+    const CLIENT: &str = "grootboek-demo";
+    const SECRET: &str = "demo-secret";
+    const REDIRECT: &str = "http://localhost:8080/callback";
+    const ORG: &str = "ORG-A";
+    let sim = TwinfieldSim::start("127.0.0.1".parse().unwrap())
+        .await
+        .unwrap();
+    sim.seed(TwinfieldSeed::demo()).unwrap();
+    let refresh = sim.issue_tokens(CLIENT, ORG).unwrap().refresh_token;
+    let config = grootboek_twinfield::TwinfieldConfig::new(CLIENT, SECRET, REDIRECT, ORG)
+        .with_login_url(sim.login_url())
+        .with_cluster_hosts(["127.0.0.1"])
+        .with_refresh_token(refresh.clone())
+        .with_minute(std::time::Duration::from_secs(1));
+    let ledger = grootboek_twinfield::connect(config).await.unwrap();
+    let date = NaiveDate::from_ymd_opt(2026, 5, 4).unwrap();
+    let invoice = Invoice::new("NLA000001", "VRK", "1000", "ALL-0001", date).with_line(
+        SalesLine::new("8020", "Brood", dec!(100), Some("VH"), dec!(21)),
+    );
+    ledger.create_invoice(&invoice).await.unwrap();
+    // The user has no right on the second office (T14): it fails, the first is still listed.
+    sim.withhold_office("NLA000002");
+
+    let login = sim.login_url();
+    let env = [
+        ("GROOTBOEK_TWINFIELD_CLIENT_ID", CLIENT),
+        ("GROOTBOEK_TWINFIELD_CLIENT_SECRET", SECRET),
+        ("GROOTBOEK_TWINFIELD_REDIRECT_URI", REDIRECT),
+        ("GROOTBOEK_TWINFIELD_ORGANISATION", ORG),
+        ("GROOTBOEK_TWINFIELD_REFRESH_TOKEN", refresh.as_str()),
+    ];
+    let args = [
+        "open-items",
+        "--vendor",
+        "twinfield",
+        "--all-administrations",
+        "--base-url",
+        &login,
+    ];
+    let out = run(&args, &env).await;
+    assert_eq!(out.status.code(), Some(1), "one office failed");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let runs = v["per_administration"].as_array().unwrap();
+    let of = |code: &str| {
+        runs.iter()
+            .find(|r| r["administration"]["code"] == code)
+            .unwrap_or_else(|| panic!("{code} is in the run: {v}"))
+    };
+    let first = of("NLA000001");
+    assert!(first.get("error").is_none(), "{first}");
+    let items = first["open_items"].as_array().unwrap();
+    let item = items
+        .iter()
+        .find(|i| i["reference"] == "ALL-0001")
+        .unwrap_or_else(|| panic!("the posted invoice is open: {first}"));
+    assert_eq!(item["open_amount"]["amount"], "121.00");
+    let second = of("NLA000002");
+    assert!(second.get("open_items").is_none(), "{second}");
+    assert!(
+        second["error"].as_str().unwrap().contains("NLA000002"),
+        "{second}"
+    );
+
+    // With the right given back every office lists, and the table names each.
+    sim.restore_office("NLA000002");
+    let mut table_args = args.to_vec();
+    table_args.extend(["--format", "table", "--jobs", "1"]);
+    let out = run(&table_args, &env).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains("== NLA000001") && table.contains("== NLA000002"),
+        "{table}"
+    );
+    assert!(table.contains("ALL-0001"), "{table}");
+    let stdout = table + &String::from_utf8_lossy(&out.stderr);
+    assert!(!stdout.contains(&refresh) && !stdout.contains(SECRET));
+}

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-#[allow(unused_imports)]
-use grootboek_core::Ledger;
-use grootboek_core::{OpenItem, Vendor};
+use std::sync::Arc;
 
-use crate::cli::output::{one_line, read_payload, Format, Listing};
+use grootboek_core::{Ledger, OpenItem, Vendor};
+
+use crate::cli::output::{one_line, read_payload, AdministrationOpenItems, Format, Listing};
 use crate::cli::parse_vendor;
 
 /// Options of `grootboek open-items`.
@@ -29,8 +29,16 @@ pub struct OpenItemsArgs {
     #[arg(long, value_parser = parse_vendor)]
     pub vendor: Vendor,
     /// The administration: Twinfield office code, Exact division number, AFAS administration.
-    #[arg(long)]
-    pub administration: String,
+    #[arg(long, required_unless_present = "all_administrations")]
+    pub administration: Option<String>,
+    /// Every administration the connection reaches instead of one (Twinfield offices, Exact
+    /// divisions, AFAS administrations), listed concurrently within the connection's shared
+    /// budget; a progress bar on a terminal; exit code 1 when one of them failed.
+    #[arg(long, conflicts_with = "administration")]
+    pub all_administrations: bool,
+    /// With `--all-administrations`: how many administrations are listed at once.
+    #[arg(long, default_value_t = 4)]
+    pub jobs: usize,
     /// The vendor's base URL, overriding the environment (AFAS `GROOTBOEK_AFAS_BASE_URL`, Exact
     /// `GROOTBOEK_EXACT_BASE_URL`, Twinfield the login URL `GROOTBOEK_TWINFIELD_LOGIN_URL`).
     #[arg(long, value_name = "URL")]
@@ -56,12 +64,16 @@ pub struct OpenItemsArgs {
     pub format: Format,
 }
 
-/// Run the command: print `{"open_items":[…]}` (or a table), or fail with one line.
+/// Run the command: print `{"open_items":[…]}` (or a table), or fail with one line; with
+/// `--all-administrations`, `{"per_administration":[…]}`.
 pub async fn run(args: OpenItemsArgs) -> Result<ExitCode, String> {
-    let administration = args.administration.trim().to_string();
-    if administration.is_empty() {
-        return Err("--administration must not be empty".to_string());
-    }
+    let administration = match &args.administration {
+        Some(a) if a.trim().is_empty() => {
+            return Err("--administration must not be empty".to_string())
+        }
+        Some(a) => Some(a.trim().to_string()),
+        None => None,
+    };
     let overrides = settings(
         args.vendor,
         args.env_file.as_deref(),
@@ -72,18 +84,78 @@ pub async fn run(args: OpenItemsArgs) -> Result<ExitCode, String> {
     let lookup = move |k: &str| overrides.get(k).cloned().or_else(|| std::env::var(k).ok());
     let timeout = Duration::from_secs(args.timeout_secs.max(1));
     let vendor = args.vendor;
-    let listing = async move {
-        match tokio::time::timeout(timeout, list(vendor, &administration, lookup)).await {
-            Ok(r) => r,
-            Err(_) => Err(format!(
-                "no answer from {vendor} within {} s (--timeout-secs)",
-                timeout.as_secs()
-            )),
+    let jobs = args.jobs.max(1);
+    let work = async move {
+        let ledger = connect(vendor, lookup).await?;
+        match administration {
+            Some(administration) => listed(
+                vendor,
+                &administration,
+                ledger.all_open_items(&administration),
+            )
+            .await
+            .map(Listing::OpenItems),
+            None => every_administration(vendor, ledger.as_ref(), jobs).await,
         }
     };
-    let items = listing.await.map_err(|e| one_line(&e))?;
-    print!("{}", Listing::OpenItems(items).render(args.format)?);
-    Ok(ExitCode::SUCCESS)
+    let listing = match tokio::time::timeout(timeout, work).await {
+        Ok(r) => r,
+        Err(_) => Err(format!(
+            "no answer from {vendor} within {} s (--timeout-secs)",
+            timeout.as_secs()
+        )),
+    }
+    .map_err(|e| one_line(&e))?;
+    print!("{}", listing.render(args.format)?);
+    let failed = matches!(&listing, Listing::PerAdministration(runs) if runs.iter().any(|r| r.error.is_some()));
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Every administration's open items, `jobs` administrations at a time, with a progress bar
+/// on a terminal (drawn on stderr; nothing is drawn when stderr is not a terminal).
+async fn every_administration(
+    vendor: Vendor,
+    ledger: &dyn Ledger,
+    jobs: usize,
+) -> Result<Listing, String> {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} administrations {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let runs = grootboek_core::fanout::for_each_administration(
+        ledger,
+        jobs,
+        |a| async move { ledger.all_open_items(&a.code).await },
+        |p| {
+            bar.set_length(p.total as u64);
+            bar.set_position(p.done as u64);
+            bar.set_message(p.administration.clone());
+        },
+    )
+    .await
+    .map_err(|e| format!("cannot list the administrations of the {vendor} connection: {e}"))?;
+    bar.finish_and_clear();
+    Ok(Listing::PerAdministration(
+        runs.into_iter()
+            .map(|r| match r.result {
+                Ok(items) => AdministrationOpenItems {
+                    administration: r.administration,
+                    open_items: Some(items),
+                    error: None,
+                },
+                Err(e) => AdministrationOpenItems {
+                    administration: r.administration,
+                    open_items: None,
+                    error: Some(e.to_string()),
+                },
+            })
+            .collect(),
+    ))
 }
 
 /// The settings the command line gives over the environment, as variable name → value: the
@@ -181,12 +253,11 @@ fn read_env_file(path: &Path) -> Result<HashMap<String, String>, String> {
     Ok(out)
 }
 
-/// Connect the vendor's adapter with the configuration `lookup` gives and list every open item.
-async fn list(
+/// Connect the vendor's adapter with the configuration `lookup` gives.
+async fn connect(
     vendor: Vendor,
-    administration: &str,
     lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
-) -> Result<Vec<OpenItem>, String> {
+) -> Result<Arc<dyn Ledger>, String> {
     let configure =
         |e: grootboek_core::Error| format!("cannot configure the {vendor} adapter: {e}");
     let connect = |e: grootboek_core::Error| format!("cannot connect to {vendor}: {e}");
@@ -198,38 +269,25 @@ async fn list(
             let ledger = grootboek_twinfield::connect(config)
                 .await
                 .map_err(connect)?;
-            listed(
-                vendor,
-                administration,
-                ledger.all_open_items(administration),
-            )
-            .await
+            Ok(Arc::new(ledger))
         }
         #[cfg(feature = "exact")]
         Vendor::Exact => {
             let config = grootboek_exact::ExactConfig::from_lookup(lookup).map_err(configure)?;
-            let ledger = grootboek_exact::connect(config).await.map_err(connect)?;
-            listed(
-                vendor,
-                administration,
-                ledger.all_open_items(administration),
-            )
-            .await
+            Ok(Arc::new(
+                grootboek_exact::connect(config).await.map_err(connect)?,
+            ))
         }
         #[cfg(feature = "afas")]
         Vendor::Afas => {
             let config = grootboek_afas::AfasConfig::from_lookup(lookup).map_err(configure)?;
-            let ledger = grootboek_afas::connect(config).await.map_err(connect)?;
-            listed(
-                vendor,
-                administration,
-                ledger.all_open_items(administration),
-            )
-            .await
+            Ok(Arc::new(
+                grootboek_afas::connect(config).await.map_err(connect)?,
+            ))
         }
         #[allow(unreachable_patterns)]
         other => {
-            let _ = (administration, lookup, configure, connect);
+            let _ = (lookup, configure, connect);
             Err(format!("this build has no {other} adapter"))
         }
     }

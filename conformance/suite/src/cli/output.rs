@@ -39,6 +39,21 @@ pub enum Listing {
     Token(TokenSummary),
     /// A vendor's answer to a write, item by item.
     Outcome(WriteReport),
+    /// Open items of every administration a connection reaches, each with its own result.
+    PerAdministration(Vec<AdministrationOpenItems>),
+}
+
+/// One administration's open items, or why they could not be listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdministrationOpenItems {
+    /// The administration.
+    pub administration: grootboek_core::Administration,
+    /// Its open items, when listing them succeeded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_items: Option<Vec<OpenItem>>,
+    /// Why listing them failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 impl Listing {
@@ -48,7 +63,30 @@ impl Listing {
             Format::Json => serde_json::to_string_pretty(self)
                 .map(|s| s + "\n")
                 .map_err(|e| one_line(&format!("cannot write JSON: {e}"))),
-            Format::Table => Ok(self.table()),
+            Format::Table => Ok(match self {
+                Listing::PerAdministration(runs) => runs
+                    .iter()
+                    .map(|r| {
+                        let a = &r.administration;
+                        match (&r.open_items, &r.error) {
+                            (Some(items), _) => format!(
+                                "== {} {} ({} open items)\n{}",
+                                a.code,
+                                one_line(&a.name),
+                                items.len(),
+                                Listing::OpenItems(items.clone()).table()
+                            ),
+                            (None, e) => format!(
+                                "== {} {}: failed: {}\n",
+                                a.code,
+                                one_line(&a.name),
+                                one_line(e.as_deref().unwrap_or("no result"))
+                            ),
+                        }
+                    })
+                    .collect(),
+                other => other.table(),
+            }),
         }
     }
 
@@ -147,6 +185,22 @@ impl Listing {
             Listing::Outcome(report) => (
                 vec!["item", "status", "key", "errors", "warnings"],
                 outcome_rows(report),
+            ),
+            Listing::PerAdministration(runs) => (
+                vec!["administration", "name", "open items", "error"],
+                runs.iter()
+                    .map(|r| {
+                        vec![
+                            r.administration.code.clone(),
+                            r.administration.name.clone(),
+                            r.open_items
+                                .as_ref()
+                                .map(|i| i.len().to_string())
+                                .unwrap_or_default(),
+                            r.error.clone().unwrap_or_default(),
+                        ]
+                    })
+                    .collect(),
             ),
         };
         table(&header, &rows)
