@@ -112,8 +112,14 @@ fn the_fixtures_read_to_the_same_lines() {
     assert_eq!(lines[0].amount, dec!(435.55));
     assert_eq!(lines[0].end_to_end_id.as_deref(), Some("KLANT-4711-0001"));
     assert_eq!(lines[0].description, "Factuur F2026-00042 en dank");
-    assert_eq!(lines[0].counterparty_iban.as_deref(), Some("NL91ABNA0417164300"));
-    assert_eq!(lines[0].counterparty_name.as_deref(), Some("Bakkerij de Vries BV"));
+    assert_eq!(
+        lines[0].counterparty_iban.as_deref(),
+        Some("NL91ABNA0417164300")
+    );
+    assert_eq!(
+        lines[0].counterparty_name.as_deref(),
+        Some("Bakkerij de Vries BV")
+    );
     assert_eq!(lines[1].payment_reference.as_deref(), Some("F2026-00043"));
     assert_eq!(
         lines[1].counterparty_name.as_deref(),

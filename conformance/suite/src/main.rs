@@ -24,6 +24,7 @@ async fn main() -> ExitCode {
         Command::Connect(args) => cli::connect::run(args).await,
         Command::Check(args) => cli::check::run(args).await,
         Command::Soak(args) => cli::soak::run(args).await,
+        Command::Payments(args) => cli::payments::run(args).await,
     };
     match result {
         Ok(code) => code,

@@ -6,6 +6,7 @@ pub mod connect;
 pub mod decode;
 pub mod open_items;
 pub mod output;
+pub mod payments;
 pub mod preflight;
 pub mod sim;
 pub mod soak;
@@ -69,6 +70,8 @@ pub enum Command {
     /// Randomized writes and reads against one vendor's simulator with faults, judged against
     /// the simulator's own state: lost, duplicated, corrupted and phantom writes, panics.
     Soak(soak::SoakArgs),
+    /// Bank statements against open items: `payments propose` (nothing is written).
+    Payments(payments::PaymentsArgs),
 }
 
 /// A `--vendor` value.

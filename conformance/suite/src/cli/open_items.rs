@@ -254,7 +254,7 @@ fn read_env_file(path: &Path) -> Result<HashMap<String, String>, String> {
 }
 
 /// Connect the vendor's adapter with the configuration `lookup` gives.
-async fn connect(
+pub(crate) async fn connect(
     vendor: Vendor,
     lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
 ) -> Result<Arc<dyn Ledger>, String> {
