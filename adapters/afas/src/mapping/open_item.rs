@@ -12,14 +12,17 @@ pub fn open_item_from_row(row: &Row, currency: Currency) -> Result<OpenItem> {
     let date = row.date("NookPieceDate")?.ok_or_else(|| {
         grootboek_core::Error::protocol(format!("open item {reference} has no NookPieceDate"))
     })?;
+    // Both amounts are needed: a missing one is an error naming it (R04), never 0.00.
+    let open = row.required_decimal("Balance", "open item")?;
+    let amount = row.required_decimal("AmtInvoice", "open item")?;
     Ok(OpenItem {
         entry: None,
         relation,
         reference,
         date,
         due_date: row.date("ExpDate")?,
-        amount: Money::new(row.decimal("AmtInvoice")?.unwrap_or_default(), currency),
-        open_amount: Money::new(row.decimal("Balance")?.unwrap_or_default(), currency),
+        amount: Money::new(amount, currency),
+        open_amount: Money::new(open, currency),
     })
 }
 
@@ -28,6 +31,30 @@ mod tests {
     use super::*;
     use crate::wire::json::parse_lenient;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn r04_a_row_without_its_amounts_is_an_error_naming_the_field() {
+        for (row, missing) in [
+            (
+                r#"{"DebtorId":"10001","InvoiceNr":"IH1","NookPieceDate":"2026-01-05T00:00:00Z","AmtInvoice":121}"#,
+                "Balance",
+            ),
+            (
+                r#"{"DebtorId":"10001","InvoiceNr":"IH1","NookPieceDate":"2026-01-05T00:00:00Z","Balance":121}"#,
+                "AmtInvoice",
+            ),
+            (
+                r#"{"DebtorId":"10001","InvoiceNr":"IH1","NookPieceDate":"2026-01-05T00:00:00Z","AmtInvoice":121,"Balance":null}"#,
+                "Balance",
+            ),
+        ] {
+            let v = parse_lenient(row).unwrap();
+            let row = Row(v.as_object().cloned().unwrap());
+            let e = open_item_from_row(&row, Currency::EUR).unwrap_err();
+            assert_eq!(*e.kind(), grootboek_core::ErrorKind::Protocol);
+            assert!(e.to_string().contains(&format!("`{missing}`")), "{e}");
+        }
+    }
 
     #[test]
     fn constructed_row_with_legacy_decimal() {

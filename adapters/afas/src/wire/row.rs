@@ -44,6 +44,15 @@ impl Row {
             .ok_or_else(|| Error::protocol(format!("AFAS {what} row has no `{field}`")))
     }
 
+    /// A decimal field the mapping needs: absent or empty is an error naming it (R04), never 0.
+    pub fn required_decimal(&self, field: &str, what: &str) -> Result<Decimal> {
+        self.decimal(field)?.ok_or_else(|| {
+            Error::protocol(format!(
+                "AFAS {what} row has no `{field}` (the GetConnector lacks the column, or left it empty)"
+            ))
+        })
+    }
+
     /// A decimal field (`-.5`, `12`, `1.5E+3`, `"121.00"`); `None` when empty.
     pub fn decimal(&self, field: &str) -> Result<Option<Decimal>> {
         match self.text(field) {

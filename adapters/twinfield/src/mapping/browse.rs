@@ -202,8 +202,41 @@ pub fn open_item(
     let Some(relation) = row.get("fin.trs.line.dim2") else {
         return Ok(None);
     };
-    let amount = parse_amount(row.get("fin.trs.line.valuesigned").unwrap_or("0"))?;
-    let open = parse_amount(row.get("fin.trs.line.openbasevaluesigned").unwrap_or("0"))?;
+    let currency: Currency = row
+        .get("fin.trs.head.curcode")
+        .map(str::parse)
+        .transpose()
+        .map_err(|_| protocol("browse row with an unknown currency"))?
+        .unwrap_or(base);
+    // R04: the amounts are read from whichever of the columns the answer carries, in one
+    // precedence, and a row with none of them is an error naming them, never 0.00.
+    // Line amount: `valuesigned` (transaction currency), else `basevaluesigned` (base).
+    let (amount, amount_currency) = match (
+        row.get("fin.trs.line.valuesigned"),
+        row.get("fin.trs.line.basevaluesigned"),
+    ) {
+        (Some(v), _) => (parse_amount(v)?, currency),
+        (None, Some(v)) => (parse_amount(v)?, base),
+        (None, None) => {
+            return Err(protocol(
+                "a browse row of a customer line has neither `fin.trs.line.valuesigned` nor                  `fin.trs.line.basevaluesigned`: its amount is unknown (R04)",
+            ))
+        }
+    };
+    // Open amount: `openbasevaluesigned` (base currency), else `openvaluesigned` (transaction
+    // currency).
+    let (open, open_currency) = match (
+        row.get("fin.trs.line.openbasevaluesigned"),
+        row.get("fin.trs.line.openvaluesigned"),
+    ) {
+        (Some(v), _) => (parse_amount(v)?, base),
+        (None, Some(v)) => (parse_amount(v)?, currency),
+        (None, None) => {
+            return Err(protocol(
+                "a browse row of a customer line has neither `fin.trs.line.openbasevaluesigned`                  nor `fin.trs.line.openvaluesigned`: what is open is unknown (R04)",
+            ))
+        }
+    };
     let open = match rule {
         OpenRule::Amounts => open,
         OpenRule::MatchStatus if status == "matched" => rust_decimal::Decimal::ZERO,
@@ -212,12 +245,6 @@ pub fn open_item(
     if open.is_zero() {
         return Ok(None);
     }
-    let currency: Currency = row
-        .get("fin.trs.head.curcode")
-        .map(str::parse)
-        .transpose()
-        .map_err(|_| protocol("browse row with an unknown currency"))?
-        .unwrap_or(base);
     Ok(Some(OpenItem {
         entry: row.entry(office),
         relation: relation.to_string(),
@@ -230,8 +257,8 @@ pub fn open_item(
             .get("fin.trs.line.datedue")
             .map(parse_date)
             .transpose()?,
-        amount: Money::new(amount, currency),
-        open_amount: Money::new(open, base),
+        amount: Money::new(amount, amount_currency),
+        open_amount: Money::new(open, open_currency),
     }))
 }
 
@@ -272,6 +299,80 @@ mod tests {
             .filter_map(|r| open_item(r, "NLA001", Currency::EUR, OpenRule::MatchStatus).unwrap())
             .collect();
         assert_eq!(naive.len(), 1);
+    }
+
+    /// One customer line with `amounts` as its amount cells.
+    fn line_with(amounts: &[(&str, &str)]) -> Row {
+        let cells: String = [
+            ("fin.trs.head.code", "VRK"),
+            ("fin.trs.head.number", "202600009"),
+            ("fin.trs.head.date", "20260105"),
+            ("fin.trs.head.curcode", "USD"),
+            ("fin.trs.line.dim2", "1000"),
+            ("fin.trs.line.invnumber", "F-9"),
+            ("fin.trs.line.matchstatus", "available"),
+        ]
+        .iter()
+        .chain(amounts)
+        .map(|(f, v)| format!("<td field=\"{f}\">{v}</td>"))
+        .collect();
+        let xml = format!("<browse result=\"1\"><tr>{cells}<key><office>NLA001</office><code>VRK</code><number>202600009</number><line>1</line></key></tr></browse>");
+        let mut out = Vec::new();
+        for_each_row(&xml, "t", |r| {
+            out.push(r);
+            Ok(())
+        })
+        .unwrap();
+        out.remove(0)
+    }
+
+    #[test]
+    fn r04_amounts_from_whichever_columns_the_answer_carries_or_an_error_naming_them() {
+        let item = |amounts: &[(&str, &str)]| {
+            open_item(
+                &line_with(amounts),
+                "NLA001",
+                Currency::EUR,
+                OpenRule::Amounts,
+            )
+        };
+        // Base columns only: amounts in the office's base currency, not 0.
+        let base = item(&[
+            ("fin.trs.line.basevaluesigned", "110.00"),
+            ("fin.trs.line.openbasevaluesigned", "55.00"),
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(base.amount, Money::new(dec!(110.00), Currency::EUR));
+        assert_eq!(base.open_amount, Money::new(dec!(55.00), Currency::EUR));
+        // Transaction-currency columns only: open in the row's currency, never "not open".
+        let tx = item(&[
+            ("fin.trs.line.valuesigned", "121.00"),
+            ("fin.trs.line.openvaluesigned", "121.00"),
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            tx.open_amount,
+            Money::new(dec!(121.00), "USD".parse::<Currency>().unwrap())
+        );
+        // Credit lines are negative and stay negative.
+        let credit = item(&[
+            ("fin.trs.line.valuesigned", "-30.25"),
+            ("fin.trs.line.openbasevaluesigned", "-30.25"),
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(credit.open_amount.amount, dec!(-30.25));
+        // No amount column, or no open-amount column: an error naming them.
+        let e = item(&[]).unwrap_err();
+        assert!(e.to_string().contains("fin.trs.line.valuesigned"), "{e}");
+        let e = item(&[("fin.trs.line.valuesigned", "121.00")]).unwrap_err();
+        assert!(
+            e.to_string().contains("fin.trs.line.openbasevaluesigned"),
+            "{e}"
+        );
+        assert_eq!(*e.kind(), grootboek_core::ErrorKind::Protocol);
     }
 
     #[test]

@@ -55,6 +55,25 @@ fn directions(kind: DocumentKind) -> (&'static str, &'static str) {
     }
 }
 
+/// The other direction.
+fn opposite(dc: &'static str) -> &'static str {
+    if dc == "debit" {
+        "credit"
+    } else {
+        "debit"
+    }
+}
+
+/// A line's value as Twinfield wants it, positive, with its direction: a negative amount (a
+/// discount line) goes the other way.
+fn directed(amount: Decimal, natural: &'static str) -> (&'static str, Decimal) {
+    if amount.is_sign_negative() {
+        (opposite(natural), -amount)
+    } else {
+        (natural, amount)
+    }
+}
+
 /// Write one `<transaction>` into `d`.
 pub fn write_transaction(d: &mut XmlDoc, tx: &TxWrite<'_>) {
     let doc = tx.doc;
@@ -73,21 +92,23 @@ pub fn write_transaction(d: &mut XmlDoc, tx: &TxWrite<'_>) {
         .opt_text("duedate", doc.due_date.map(format_date).as_deref())
         .close("header");
     d.open("lines");
+    let (total_dc, total_value) = directed(doc.gross_total().amount, total_dc);
     d.open_with("line", &[("type", "total"), ("id", "1")])
         .text("dim1", tx.receivables_account)
         .text("dim2", &doc.customer)
         .text("debitcredit", total_dc)
-        .text("value", &format_amount(doc.gross_total().amount))
+        .text("value", &format_amount(total_value))
         .opt_text("description", doc.description.as_deref())
         .close("line");
     for (i, line) in doc.lines.iter().enumerate() {
         let id = (i + 2).to_string();
+        let (dc, value) = directed(line.net_amount, detail_dc);
         d.open_with("line", &[("type", "detail"), ("id", &id)])
             .text("dim1", &line.account)
             .opt_text("dim2", line.cost_centre.as_deref())
             .opt_text("dim3", line.project.as_deref())
-            .text("debitcredit", detail_dc)
-            .text("value", &format_amount(line.net_amount))
+            .text("debitcredit", dc)
+            .text("value", &format_amount(value))
             .opt_text(
                 "description",
                 (!line.description.is_empty()).then_some(line.description.as_str()),
@@ -148,7 +169,11 @@ pub fn from_node(n: &Node, rate_of: &dyn Fn(&str) -> Option<Decimal>) -> Result<
         .children_named("line")
         .find(|l| l.attr("type") == Some("total"))
         .ok_or_else(|| protocol(format!("transaction {id} has no total line")))?;
-    let total_value = parse_amount(total.text_of("value").unwrap_or("0"))?;
+    let total_value = parse_amount(total.text_of("value").ok_or_else(|| {
+        protocol(format!(
+            "transaction {id}: the total line has no `value` (R04)"
+        ))
+    })?)?;
     let kind = match (total.text_of("debitcredit"), total_value.is_sign_negative()) {
         (Some("debit"), false) | (Some("credit"), true) => DocumentKind::Invoice,
         (Some("credit"), false) | (Some("debit"), true) => DocumentKind::CreditNote,
@@ -169,13 +194,30 @@ pub fn from_node(n: &Node, rate_of: &dyn Fn(&str) -> Option<Decimal>) -> Result<
         .children_named("line")
         .filter(|l| l.attr("type") == Some("detail"))
     {
-        let net = parse_amount(l.text_of("value").unwrap_or("0"))?.abs();
-        let vat_amount = l
-            .text_of("vatvalue")
-            .map(parse_amount)
-            .transpose()?
-            .unwrap_or_default()
-            .abs();
+        // Every line's sign follows its direction: a detail line going the document's way is
+        // positive, one going the other way (a discount) negative.
+        let natural = directions(kind).1;
+        let sign = match l.text_of("debitcredit") {
+            Some(dc) if dc == natural => Decimal::ONE,
+            Some(dc) if dc == opposite(natural) => Decimal::NEGATIVE_ONE,
+            other => {
+                return Err(protocol(format!(
+                    "transaction {id}: a detail line's debitcredit is `{}` (R04)",
+                    other.unwrap_or_default()
+                )))
+            }
+        };
+        let net = sign
+            * parse_amount(l.text_of("value").ok_or_else(|| {
+                protocol(format!(
+                    "transaction {id}: a detail line has no `value` (R04)"
+                ))
+            })?)?;
+        let vat_amount = sign
+            * l.text_of("vatvalue")
+                .map(parse_amount)
+                .transpose()?
+                .unwrap_or_default();
         let vat_code = l.text_of("vatcode").map(str::to_string);
         let vat_rate = vat_code
             .as_deref()
@@ -184,7 +226,7 @@ pub fn from_node(n: &Node, rate_of: &dyn Fn(&str) -> Option<Decimal>) -> Result<
                 if net.is_zero() {
                     Decimal::ZERO
                 } else {
-                    (vat_amount * Decimal::ONE_HUNDRED / net).round_dp(2)
+                    (vat_amount * Decimal::ONE_HUNDRED / net).abs().round_dp(2)
                 }
             })
             .normalize();
