@@ -55,6 +55,8 @@
 //! | Q13 | `Status eq 1` omits the grace period | no status filter; state derived from start, end and cancellation dates | filter `Status eq 1`, every row assumed active |
 //! | Q15 | creating an existing code | `create_dimension` reads first and refuses with `AlreadyExists`; overwriting is the explicit `upsert_dimension` | blind POST |
 //! | Q16 | webhooks arrive before the entity is readable | verify `HashCode`, then fetch with bounded, doubling retries until readable or the deadline | one fetch |
+//! | Q24 | a 0% line without `VATCode` is booked with a default code and VAT added | refuse a 0% line without an explicit VAT code before the wire | the line is sent without a code |
+//! | T11 | right after a subscription is created Exact POSTs an empty body that must get 2xx; `HashCode` is upper-case hex | `handle_webhook` answers an empty body with `Ok(None)` (respond 200) and fetches nothing; `HashCode` is hex-decoded (any case) and compared in constant time | — |
 //! | T01 | `expires_in` as a string, 10-minute tokens | `expires_in` read as string or number; refresh ahead of expiry | — |
 //! | T04 | a dead grant | `ReconsentRequired`, never retried | — |
 //! | T05 | 60 a minute, 5,000 a day per division | the shared limiter per division, fed by `X-RateLimit-*`; a 429 pauses every worker on the bucket | — |
@@ -104,4 +106,4 @@ pub use grootboek_core::Ledger;
 /// Q15 is not among them: Exact refuses a taken account code itself ("Code: … - Already exists",
 /// which the adapter reports as `AlreadyExists`), so its look-up before a create is a courtesy, not
 /// a defence whose absence loses anything.
-pub const DEFENCES: &[&str] = &["Q01", "Q02", "Q04", "Q07", "Q08", "Q13", "Q16"];
+pub const DEFENCES: &[&str] = &["Q01", "Q02", "Q04", "Q07", "Q08", "Q13", "Q16", "Q24"];

@@ -578,3 +578,48 @@ async fn q16_a_failing_callback_refuses_the_subscription() {
         r.text
     );
 }
+
+/// A sale of one line meant at 0% (an exempt supply), sent without a `VATCode`.
+const ZERO_RATED_WITHOUT_CODE: &str = r#"{"Customer": "71b961de-b9f3-49fe-883d-0f46c7e0e89b", "Journal": "70", "Type": 20,
+  "YourRef": "Q24-1", "EntryDate": "2024-03-15T00:00:00",
+  "SalesEntryLines": [{"GLAccount": "3c534e79-c4fe-44d2-9765-00b30573c2de", "AmountFC": 100.00}]}"#;
+
+async fn q24_booked_line(env: &Env) -> Json {
+    let created = env
+        .send(
+            Method::POST,
+            &env.url("salesentry/SalesEntries"),
+            ZERO_RATED_WITHOUT_CODE,
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let rows = env
+        .get("salesentry/SalesEntries?$filter=YourRef%20eq%20'Q24-1'&$expand=SalesEntryLines&$select=AmountFC,SalesEntryLines/VATCode,SalesEntryLines/VATPercentage,SalesEntryLines/VATAmountFC")
+        .await
+        .results();
+    assert_eq!(rows.len(), 1);
+    let lines = rows[0]
+        .get("SalesEntryLines")
+        .and_then(|l| l.get("results"))
+        .and_then(|r| r.as_array())
+        .expect("expanded lines")
+        .to_vec();
+    lines[0].clone()
+}
+
+#[tokio::test]
+async fn q24_a_line_without_vat_code_is_booked_with_the_default_code_not_at_zero() {
+    let env = Env::new().await;
+    let line = q24_booked_line(&env).await;
+    // The naive client meant 0% and sent no code: Exact booked the account's 21% code.
+    assert_eq!(s(&line, "VATCode").trim(), "2", "{line:?}");
+    assert_eq!(d(&line, "VATAmountFC"), dec("21.00"));
+}
+
+#[tokio::test]
+async fn q24_switch_off_a_line_without_vat_code_stays_at_zero() {
+    let env = Env::new().await;
+    env.switch("Q24", false);
+    let line = q24_booked_line(&env).await;
+    assert_eq!(d(&line, "VATAmountFC"), dec("0"));
+}

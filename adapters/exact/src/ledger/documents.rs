@@ -177,6 +177,22 @@ pub struct PreparedDocument {
 
 /// Exact's side of the core write driver: sales entries (`Type` 20 and 21).
 ///
+/// Q24: Exact honours a line's VAT percentage only above 0; a 0% line without an explicit
+/// VAT code is booked with a default code (the GL account's, else the division's), VAT added.
+/// Such a line is refused before anything is sent.
+fn refuse_zero_rate_without_code(doc: &SalesDocument) -> Result<()> {
+    for (i, line) in doc.lines.iter().enumerate() {
+        let no_code = line.vat_code.as_deref().is_none_or(|c| c.trim().is_empty());
+        if line.vat_rate.is_zero() && no_code {
+            return Err(Error::validation(format!(
+                "line {}: a 0% line needs an explicit VAT code on Exact Online (e.g. the exempt or                  zero-rate code of the division); without one Exact books the account's default                  code and adds VAT (Q24)",
+                i + 1
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Pre-commit answers (safe to send again): a 4xx refusal of the content (400, 403, 404, and
 /// Exact's 500 with a business message, reference §5) and a request that never left. Exact
 /// documents no other answer as pre-commit, so a 429 or any other 5xx on a POST is uncertain and
@@ -195,6 +211,9 @@ impl DocumentBackend for ExactLedger {
             return Err(Error::unsupported(
                 "Exact sales entries cannot name the invoice a credit note credits; leave `credits` empty",
             ));
+        }
+        if self.defence("Q24") {
+            refuse_zero_rate_without_code(doc)?;
         }
         let admin = self.administration(division).await?;
         let customer = self

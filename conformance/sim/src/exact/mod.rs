@@ -62,7 +62,7 @@ pub use seed::{
 pub use webhooks::WebhookDelivery;
 
 /// The quirk switches of this simulator.
-pub const QUIRKS: &[&str] = &["Q01", "Q04", "Q07", "Q08", "Q13", "Q16"];
+pub const QUIRKS: &[&str] = &["Q01", "Q04", "Q07", "Q08", "Q13", "Q16", "Q24"];
 
 /// A running Exact Online simulator (see the module docs).
 pub struct ExactSim {

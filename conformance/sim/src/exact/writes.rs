@@ -1141,3 +1141,45 @@ pub fn webhook_subscription_fields(
         b.string("Description")?.flatten(),
     ))
 }
+
+/// Q24 (reported: Exact honours a line's VAT percentage only above 0): a sales line posted
+/// without a `VATCode` is booked with a default code — the GL account's own VAT code, else the
+/// division's first sales code above 0% — and its VAT computed at that code's rate, although the
+/// client meant 0%. Applied to the entry `id` just created, when the switch is on.
+pub fn apply_default_vat_codes(store: &mut Store, id: Uuid) {
+    let Some(pos) = store.sales_entries.iter().position(|e| e.entry_id == id) else {
+        return;
+    };
+    let division = store.sales_entries[pos].division;
+    let fallback = store
+        .vat_codes
+        .iter()
+        .filter(|v| v.division == division && v.vat_transaction_type != "P")
+        .find(|v| v.percentage > Decimal::ZERO)
+        .map(|v| (v.code.clone(), v.percentage));
+    let defaults: Vec<Option<(String, Decimal)>> = store.sales_entries[pos]
+        .lines
+        .iter()
+        .map(|l| {
+            if l.vat_code.is_some() {
+                return None;
+            }
+            store
+                .gl_account(l.gl_account)
+                .and_then(|g| g.vat_code.clone())
+                .and_then(|c| {
+                    store
+                        .vat_code(division, &c)
+                        .map(|v| (v.code.clone(), v.percentage))
+                })
+                .or_else(|| fallback.clone())
+        })
+        .collect();
+    for (line, default) in store.sales_entries[pos].lines.iter_mut().zip(defaults) {
+        if let Some((code, pct)) = default {
+            line.vat_code = Some(code);
+            line.vat_percentage = pct;
+            line.vat_amount = vat_of(line.amount, pct);
+        }
+    }
+}

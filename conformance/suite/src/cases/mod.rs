@@ -22,6 +22,7 @@ mod q13_grace_period_is_running;
 mod q14_amsterdam_dates;
 mod q15_create_refuses_taken_code;
 mod q16_webhook_before_entity;
+mod q24_zero_rate_needs_vat_code;
 mod r01_fault_after_commit;
 mod r02_secrets_stay_home;
 pub mod r03_concurrent_creates;
@@ -37,6 +38,7 @@ mod t06_batches_of_25;
 mod t07_vendor_validation_error;
 mod t08_company_code_convention;
 mod t09_marked_and_reversed;
+mod t11_webhook_validation;
 
 use std::sync::Arc;
 
@@ -75,10 +77,12 @@ pub fn all() -> Vec<Arc<dyn Case>> {
         Arc::new(t07_vendor_validation_error::T07),
         Arc::new(t08_company_code_convention::T08),
         Arc::new(t09_marked_and_reversed::T09),
+        Arc::new(q24_zero_rate_needs_vat_code::Q24),
         Arc::new(r01_fault_after_commit::R01),
         Arc::new(r02_secrets_stay_home::R02),
         Arc::new(r03_concurrent_creates::R03),
         Arc::new(r04_missing_fields::R04),
         Arc::new(r05_hostile_bodies::R05),
+        Arc::new(t11_webhook_validation::T11),
     ]
 }

@@ -427,7 +427,13 @@ async fn post(req: &Req<'_>) -> Result<Response, ApiError> {
             SetKind::GlAccounts => writes::create_gl(store, div, &json, now)?,
             SetKind::Journals => writes::create_journal(store, div, &json, now)?,
             SetKind::VatCodes => writes::create_vat(store, div, &json, now)?,
-            SetKind::SalesEntries => writes::create_sales_entry(store, div, &json, now)?,
+            SetKind::SalesEntries => {
+                let id = writes::create_sales_entry(store, div, &json, now)?;
+                if req.shared.core.quirk("Q24") {
+                    writes::apply_default_vat_codes(store, id);
+                }
+                id
+            }
             SetKind::BankEntries => writes::create_bank_entry(store, div, &json, now)?,
             SetKind::Subscriptions => writes::create_subscription(store, div, &json, now)?,
             _ => {
