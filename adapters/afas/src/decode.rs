@@ -15,9 +15,10 @@
 
 use std::collections::BTreeMap;
 
+use grootboek_core::runtime::token::TokenSummary;
 use grootboek_core::{
-    Currency, Dimension, DocumentKind, EntryId, Error, ErrorKind, OpenItem, PostedDocument, Result,
-    Vendor,
+    Currency, Dimension, DocumentKind, EntryId, Error, ErrorKind, ItemOutcome, ItemStatus,
+    ListedAdministration, OpenItem, PostedDocument, Result, Vendor, VendorProblem, WriteReport,
 };
 use serde_json::Value;
 
@@ -339,5 +340,246 @@ mod tests {
         assert!(open_items(b"{\"rows\":[", None).is_err());
         assert!(open_items(&[0xff, 0xfe], None).is_err());
         assert!(open_items(b"<x/>", None).is_err());
+    }
+}
+
+/// Administrations from a saved administrations GetConnector answer (the connector the adapter
+/// is configured with, rows with `AdminId` and `AdminNm` or `AdminCd`). The rows name neither
+/// country nor currency: both are `None` (the adapter takes them from its configuration).
+pub fn administrations(bytes: &[u8]) -> Result<Vec<ListedAdministration>> {
+    rows(bytes)?
+        .iter()
+        .enumerate()
+        .map(|(n, r)| {
+            let code = r
+                .required_text("AdminId", "administration")
+                .map_err(|e| at_row(n, e))?;
+            let name = r.text_any(&["AdminNm", "AdminCd"]).ok_or_else(|| {
+                at_row(
+                    n,
+                    afas_error(
+                        ErrorKind::Protocol,
+                        "AFAS administration row has neither `AdminNm` nor `AdminCd`",
+                    ),
+                )
+            })?;
+            Ok(ListedAdministration {
+                code,
+                name,
+                country: None,
+                currency: None,
+            })
+        })
+        .collect()
+}
+
+/// An AFAS token — the XML `<token><version>1</version><data>…</data></token>`, or that XML
+/// base64-encoded as it goes in the `Authorization: AfasToken …` header — described without
+/// its data: a static token, no expiry, no refresh token.
+pub fn token(bytes: &[u8]) -> Result<TokenSummary> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| afas_error(ErrorKind::Protocol, "the token is not UTF-8 text"))?
+        .trim();
+    let text = text.strip_prefix("AfasToken ").unwrap_or(text).trim();
+    let xml = if text.starts_with('<') {
+        text.to_string()
+    } else {
+        use base64::Engine as _;
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(|_| {
+                afas_error(
+                    ErrorKind::Protocol,
+                    "the token is neither AfasToken XML nor its base64 encoding",
+                )
+            })?;
+        String::from_utf8(raw)
+            .map_err(|_| afas_error(ErrorKind::Protocol, "the decoded token is not text"))?
+    };
+    let element = |name: &str| -> Option<String> {
+        let open = format!("<{name}>");
+        let close = format!("</{name}>");
+        let start = xml.find(&open)? + open.len();
+        let end = start + xml[start..].find(&close)?;
+        Some(xml[start..end].trim().to_string())
+    };
+    if !xml.trim_start().starts_with("<token>") {
+        return Err(afas_error(
+            ErrorKind::Protocol,
+            "an AfasToken is a `<token>` element",
+        ));
+    }
+    let data = element("data")
+        .filter(|d| !d.is_empty())
+        .ok_or_else(|| afas_error(ErrorKind::Protocol, "the AfasToken has no `<data>`"))?;
+    let version = element("version")
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| afas_error(ErrorKind::Protocol, "the AfasToken has no `<version>`"))?;
+    Ok(TokenSummary {
+        token_type: "AfasToken".to_string(),
+        expires_in_seconds: None,
+        access_token_chars: data.chars().count(),
+        has_refresh_token: false,
+        has_id_token: false,
+        scope: None,
+        metadata: [("version".to_string(), version)].into_iter().collect(),
+    })
+}
+
+/// A saved UpdateConnector answer: `{"results":{"<Root>":{…keys…}}}` is one applied item keyed
+/// by the first key it names (`EnNo`, `DbId`, `BcCo`, …); an error body
+/// (`externalMessage` / `errorNumber` / `profitLogReference`, or `{"message": …}`) is one
+/// refused item with the message, the number as code and the log reference kept.
+pub fn outcome(bytes: &[u8]) -> Result<WriteReport> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| afas_error(ErrorKind::Protocol, "the payload is not UTF-8 text"))?;
+    let v = parse_lenient(text).map_err(|e| e.with_vendor(Vendor::Afas))?;
+    let Value::Object(m) = &v else {
+        return Err(afas_error(
+            ErrorKind::Protocol,
+            "an UpdateConnector answer is a JSON object",
+        ));
+    };
+    let str_of = |k: &str| -> Option<String> {
+        match m.get(k)? {
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    };
+    let refusal = |message: String, code: Option<String>, reference: Option<String>| {
+        let message = match reference {
+            Some(r) => format!("{message} (profitLogReference {r})"),
+            None => message,
+        };
+        WriteReport {
+            items: vec![ItemOutcome {
+                index: 0,
+                status: ItemStatus::Refused,
+                key: None,
+                errors: vec![VendorProblem {
+                    location: None,
+                    message,
+                    code,
+                }],
+                warnings: Vec::new(),
+            }],
+            problems: Vec::new(),
+        }
+    };
+    if let Some(message) = str_of("externalMessage") {
+        return Ok(refusal(
+            message,
+            str_of("errorNumber"),
+            str_of("profitLogReference"),
+        ));
+    }
+    if let Some(message) = str_of("message") {
+        return Ok(refusal(message, str_of("errorNumber"), None));
+    }
+    let results = match m.get("results") {
+        Some(Value::Object(r)) => r,
+        _ => {
+            return Err(afas_error(
+                ErrorKind::Protocol,
+                "neither an UpdateConnector result (`results`) nor an AFAS error body \
+                 (`externalMessage` or `message`)",
+            ))
+        }
+    };
+    let (root, keys) = results.iter().next().ok_or_else(|| {
+        afas_error(
+            ErrorKind::Protocol,
+            "an UpdateConnector result with no object in `results`",
+        )
+    })?;
+    let key = match keys {
+        Value::Object(k) => k.values().find_map(|v| match v {
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        afas_error(
+            ErrorKind::Protocol,
+            format!("the `{root}` result names no key"),
+        )
+    })?;
+    Ok(WriteReport {
+        items: vec![ItemOutcome {
+            index: 0,
+            status: ItemStatus::Applied,
+            key: Some(key),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        }],
+        problems: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod issue18_tests {
+    use super::*;
+
+    fn shared(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/../../fixtures/afas/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn administrations_from_their_connector() {
+        let a = administrations(br#"{"skip":0,"take":100,"rows":[{"AdminId":"1","AdminNm":"Bakkerij de Vries"},{"AdminId":"02","AdminCd":"ZUID"}]}"#).unwrap();
+        assert_eq!(a.len(), 2);
+        assert_eq!(a[1].code, "02", "codes kept as stored (Q25)");
+        assert_eq!(a[1].name, "ZUID");
+        assert!(a[0].country.is_none() && a[0].currency.is_none());
+        let e = administrations(br#"{"rows":[{"AdminId":"1"}]}"#).unwrap_err();
+        assert!(e.to_string().contains("AdminNm"), "{e}");
+    }
+
+    #[test]
+    fn tokens_as_xml_or_base64_without_their_data() {
+        let xml =
+            "<token><version>1</version><data>5EC2E7DA7A0123456789ABCDEF5EC2E7</data></token>";
+        let t = token(xml.as_bytes()).unwrap();
+        assert_eq!(t.token_type, "AfasToken");
+        assert_eq!(t.expires_in_seconds, None);
+        assert_eq!(t.access_token_chars, 32);
+        assert_eq!(t.metadata.get("version").map(String::as_str), Some("1"));
+        use base64::Engine as _;
+        let header = format!(
+            "AfasToken {}",
+            base64::engine::general_purpose::STANDARD.encode(xml)
+        );
+        assert_eq!(token(header.as_bytes()).unwrap(), t);
+        let shown = serde_json::to_string(&t).unwrap();
+        assert!(!shown.contains("5EC2E7DA"), "{shown}");
+        assert!(token(b"<token><version>1</version></token>").is_err());
+    }
+
+    #[test]
+    fn update_connector_answers_and_every_error_shape() {
+        let ok = outcome(&shared("fientries_sales_with_vat_response.json")).unwrap();
+        assert_eq!(ok.items[0].status, ItemStatus::Applied);
+        assert!(ok.items[0].key.is_some());
+        let debtor = outcome(&shared("kn_sales_relation_org_post_response.json")).unwrap();
+        assert_eq!(debtor.items[0].key.as_deref(), Some("20010"));
+        let refused = outcome(&shared("error_invalid_skip_take.json")).unwrap();
+        assert_eq!(refused.items[0].status, ItemStatus::Refused);
+        assert!(refused.items[0].errors[0]
+            .message
+            .contains("profitLogReference"));
+        let plain = outcome(br#"{"message":"Connector niet geautoriseerd"}"#).unwrap();
+        assert_eq!(
+            plain.items[0].errors[0].message,
+            "Connector niet geautoriseerd"
+        );
+        let e = outcome(br#"{"something":"else"}"#).unwrap_err();
+        assert!(e.to_string().contains("results"), "{e}");
     }
 }

@@ -22,9 +22,10 @@
 
 use std::collections::HashMap;
 
+use grootboek_core::runtime::token::TokenSummary;
 use grootboek_core::{
-    Dimension, DimensionKind, DocumentKind, Error, ErrorKind, OpenItem, PostedDocument, Result,
-    Vendor,
+    Dimension, DimensionKind, DocumentKind, Error, ErrorKind, ItemOutcome, ItemStatus,
+    ListedAdministration, OpenItem, PostedDocument, Result, Vendor, VendorProblem, WriteReport,
 };
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -55,9 +56,179 @@ fn rows(bytes: &[u8]) -> Result<Vec<Row>> {
             ),
         ));
     }
-    odata::page_of_value(&v)
-        .map(|p| p.rows)
-        .map_err(|e| e.with_vendor(Vendor::Exact))
+    bare_or_enveloped(&v)
+}
+
+/// The rows of an answer in the OData `d` envelope, or bare (a JSON array of rows, or one row
+/// object), as Exact's bulk and some older endpoints answer and as clients save them.
+fn bare_or_enveloped(v: &Value) -> Result<Vec<Row>> {
+    if v.get("d").is_some() {
+        return odata::page_of_value(v)
+            .map(|p| p.rows)
+            .map_err(|e| e.with_vendor(Vendor::Exact));
+    }
+    match v {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(n, i)| match i {
+                Value::Object(o) => Ok(o.clone()),
+                _ => Err(exact_error(
+                    ErrorKind::Protocol,
+                    format!("row {} of the bare list is not an object", n + 1),
+                )),
+            })
+            .collect(),
+        Value::Object(o) if o.contains_key("results") => {
+            odata::page_of_value(&serde_json::json!({ "d": v }))
+                .map(|p| p.rows)
+                .map_err(|e| e.with_vendor(Vendor::Exact))
+        }
+        Value::Object(o) => Ok(vec![o.clone()]),
+        _ => Err(exact_error(
+            ErrorKind::Protocol,
+            "the payload is neither an OData envelope nor a row or a list of rows",
+        )),
+    }
+}
+
+/// Divisions from a saved `system/Divisions` or `hrm/Divisions` answer (enveloped or bare):
+/// `Code`, `Description`, and `Country` / `Currency` when the answer carries them.
+pub fn administrations(bytes: &[u8]) -> Result<Vec<ListedAdministration>> {
+    rows(bytes)?
+        .iter()
+        .enumerate()
+        .map(|(n, r)| {
+            let code = odata::string(r, "Code").ok_or_else(|| {
+                at_row(
+                    n,
+                    exact_error(ErrorKind::Protocol, "a division without `Code`"),
+                )
+            })?;
+            let name = odata::string(r, "Description").ok_or_else(|| {
+                at_row(
+                    n,
+                    exact_error(ErrorKind::Protocol, "a division without `Description`"),
+                )
+            })?;
+            let country = odata::string(r, "Country")
+                .map(|c| c.parse())
+                .transpose()
+                .map_err(|e: Error| at_row(n, e))?;
+            let currency = odata::string(r, "Currency")
+                .map(|c| c.parse())
+                .transpose()
+                .map_err(|e: Error| at_row(n, e))?;
+            Ok(ListedAdministration {
+                code,
+                name,
+                country,
+                currency,
+            })
+        })
+        .collect()
+}
+
+/// A saved token response (`access_token`, `token_type`, `expires_in` as a number or a string,
+/// `refresh_token`), described without a secret value.
+pub fn token(bytes: &[u8]) -> Result<TokenSummary> {
+    let v = odata::parse_json(bytes).map_err(|e| e.with_vendor(Vendor::Exact))?;
+    if let Some(e) = v.get("error").and_then(Value::as_str) {
+        return Err(exact_error(
+            ErrorKind::Protocol,
+            format!("the payload is a token error: {e}"),
+        ));
+    }
+    let text = |k: &str| v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let access = text("access_token").ok_or_else(|| {
+        exact_error(
+            ErrorKind::Protocol,
+            "the token response has no `access_token`",
+        )
+    })?;
+    let token_type = text("token_type").ok_or_else(|| {
+        exact_error(
+            ErrorKind::Protocol,
+            "the token response has no `token_type`",
+        )
+    })?;
+    let expires = text("expires_in").ok_or_else(|| {
+        exact_error(
+            ErrorKind::Protocol,
+            "the token response has no `expires_in`",
+        )
+    })?;
+    let expires_in_seconds = expires.trim().parse::<u64>().map_err(|_| {
+        exact_error(
+            ErrorKind::Protocol,
+            format!("`expires_in` `{expires}` is not a number of seconds"),
+        )
+    })?;
+    Ok(TokenSummary {
+        token_type: token_type.to_string(),
+        expires_in_seconds: Some(expires_in_seconds),
+        access_token_chars: access.chars().count(),
+        has_refresh_token: text("refresh_token").is_some(),
+        has_id_token: text("id_token").is_some(),
+        scope: text("scope").map(str::to_string),
+        metadata: Default::default(),
+    })
+}
+
+/// A saved answer to a write: a created entity (`{"d":{…}}` or bare) is one applied item keyed
+/// by its `EntryID`, `ID` or `Code`; an Exact error body is one refused item with its message.
+/// Exact writes one entity per request, so there is never more than one item.
+pub fn outcome(bytes: &[u8]) -> Result<WriteReport> {
+    let v = odata::parse_json(bytes).map_err(|e| e.with_vendor(Vendor::Exact))?;
+    if v.get("error").is_some() {
+        let (code, message) = odata::parse_error(bytes);
+        let message = message.ok_or_else(|| {
+            exact_error(
+                ErrorKind::Protocol,
+                "an Exact error body without `error.message.value` or `error_description`",
+            )
+        })?;
+        return Ok(WriteReport {
+            items: vec![ItemOutcome {
+                index: 0,
+                status: ItemStatus::Refused,
+                key: None,
+                errors: vec![VendorProblem {
+                    location: None,
+                    message,
+                    code,
+                }],
+                warnings: Vec::new(),
+            }],
+            problems: Vec::new(),
+        });
+    }
+    let rows = bare_or_enveloped(&v)?;
+    let [row] = &rows[..] else {
+        return Err(exact_error(
+            ErrorKind::Protocol,
+            format!("a write answer holds one entity, this one {}", rows.len()),
+        ));
+    };
+    let key = ["EntryID", "ID", "Code"]
+        .iter()
+        .find_map(|k| odata::string(row, k))
+        .ok_or_else(|| {
+            exact_error(
+                ErrorKind::Protocol,
+                "the created entity names no `EntryID`, `ID` or `Code`",
+            )
+        })?;
+    Ok(WriteReport {
+        items: vec![ItemOutcome {
+            index: 0,
+            status: ItemStatus::Applied,
+            key: Some(key),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        }],
+        problems: Vec::new(),
+    })
 }
 
 /// The division: `division` when given, else the row's `Division` field, else the number after
@@ -427,5 +598,77 @@ mod tests {
         assert!(e.message().contains("division"), "{e}");
         let e = open_items(br#"{"d":{"results":[{"Amount":1}]}}"#, Some("1")).unwrap_err();
         assert!(e.message().starts_with("row 1: "), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod issue18_tests {
+    use super::*;
+
+    fn shared(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/../../fixtures/exact/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn divisions_enveloped_and_bare() {
+        let listed = administrations(&shared("system_divisions.json")).unwrap();
+        assert_eq!(listed.len(), 2);
+        assert_eq!(listed[0].code, "123456");
+        assert_eq!(listed[1].name, "De Vries Belgie BV");
+        assert_eq!(
+            listed[1].country.map(|c| c.to_string()).as_deref(),
+            Some("BE")
+        );
+        let bare = administrations(&shared("hrm_divisions_bare.json")).unwrap();
+        assert_eq!(
+            bare.iter().map(|a| a.code.as_str()).collect::<Vec<_>>(),
+            ["123456", "777001"]
+        );
+        let e = administrations(br#"[{"Description":"no code"}]"#).unwrap_err();
+        assert!(e.to_string().contains("`Code`"), "{e}");
+    }
+
+    #[test]
+    fn tokens_without_their_secrets() {
+        let t = token(&shared("token_response.json")).unwrap();
+        assert_eq!(t.expires_in_seconds, Some(600));
+        assert!(t.has_refresh_token && t.access_token_chars > 0);
+        let n = token(
+            br#"{"access_token":"abc","token_type":"bearer","expires_in":600,"refresh_token":"r"}"#,
+        )
+        .unwrap();
+        assert_eq!(n.expires_in_seconds, Some(600));
+        let shown = serde_json::to_string(&n).unwrap();
+        assert!(
+            !shown.contains("abc") && !shown.contains("\"r\""),
+            "{shown}"
+        );
+        let e = token(br#"{"access_token":"abc","token_type":"bearer"}"#).unwrap_err();
+        assert!(e.to_string().contains("expires_in"), "{e}");
+    }
+
+    #[test]
+    fn write_answers_applied_or_refused() {
+        let created = outcome(br#"{"d":{"__metadata":{"uri":"x"},"EntryID":"5f0c8f4e-3d1a-4b8e-9a41-7c2d6e0b1a17","EntryNumber":26700001}}"#).unwrap();
+        assert_eq!(created.items[0].status, ItemStatus::Applied);
+        assert_eq!(
+            created.items[0].key.as_deref(),
+            Some("5f0c8f4e-3d1a-4b8e-9a41-7c2d6e0b1a17")
+        );
+        let refused = outcome(
+            br#"{"error":{"code":"","message":{"lang":"","value":"Dagboek: 99 - Bestaat niet"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(refused.items[0].status, ItemStatus::Refused);
+        assert_eq!(
+            refused.items[0].errors[0].message,
+            "Dagboek: 99 - Bestaat niet"
+        );
+        assert!(!refused.all_applied());
+        assert!(outcome(br#"{"d":{"Description":"no key"}}"#).is_err());
     }
 }

@@ -15,12 +15,14 @@
 //! | invoice / credit note | transaction read (`<transaction>`, or `<transactions>` with several) | the VAT rate is derived from each line's `vatvalue` and `value` (the adapter uses the office's VAT table when it has it) |
 //! | dimensions | dimension read (`<dimension>`) or list (`<dimensions type="DEB">`) | a list gives only codes and names |
 
+use grootboek_core::runtime::token::TokenSummary;
 use grootboek_core::{
-    Currency, Dimension, DocumentKind, Error, ErrorKind, OpenItem, PostedDocument, Result, Vendor,
+    Currency, Dimension, DocumentKind, Error, ErrorKind, ItemOutcome, ItemStatus,
+    ListedAdministration, OpenItem, PostedDocument, Result, Vendor, VendorProblem, WriteReport,
 };
 
 use crate::mapping::browse::{self, OpenRule};
-use crate::mapping::errors::{fault_error, result_error};
+use crate::mapping::errors::{element_errors, fault_error, result_error, succeeded};
 use crate::mapping::{dimension as dimmap, kind_of, transaction as txmap};
 use crate::xml::read::{Ev, Node, Pull};
 use crate::xml::soap::{process_xml_reply, Reply};
@@ -52,7 +54,8 @@ fn root_name(xml: &[u8]) -> Result<String> {
 /// The ProcessXml result document of a payload: unwrapped from a SOAP answer, or the payload
 /// itself. A SOAP fault is an error.
 pub fn result_document(bytes: &[u8]) -> Result<String> {
-    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(bytes);
+    let bytes = crate::xml::read::utf8_body(bytes)?;
+    let bytes = bytes.as_ref();
     if root_name(bytes)? == "Envelope" {
         return match process_xml_reply(bytes)? {
             Reply::Ok(doc) => Ok(doc),
@@ -62,6 +65,173 @@ pub fn result_document(bytes: &[u8]) -> Result<String> {
     }
     String::from_utf8(bytes.to_vec())
         .map_err(|_| twinfield_error(ErrorKind::Protocol, "the payload is not UTF-8 text"))
+}
+
+/// Offices from a saved office list (`<list><type>offices</type></list>` answered with
+/// `<offices><office name=… shortname=…>CODE</office></offices>`), UTF-8 or UTF-16 with its
+/// byte-order mark. The list names neither country nor currency: both are `None`. Codes are
+/// kept exactly as listed (Q25).
+pub fn administrations(bytes: &[u8]) -> Result<Vec<ListedAdministration>> {
+    let doc = parsed(bytes, &["offices"], "an office list")?;
+    doc.children_named("office")
+        .enumerate()
+        .map(|(n, o)| {
+            let code = o.text.trim();
+            if code.is_empty() {
+                return Err(twinfield_error(
+                    ErrorKind::Protocol,
+                    format!("office {} of the list has no code", n + 1),
+                ));
+            }
+            let name = o.attr("name").filter(|s| !s.is_empty()).ok_or_else(|| {
+                twinfield_error(
+                    ErrorKind::Protocol,
+                    format!("office {code} of the list has no `name`"),
+                )
+            })?;
+            Ok(ListedAdministration {
+                code: code.to_string(),
+                name: name.to_string(),
+                country: None,
+                currency: None,
+            })
+        })
+        .collect()
+}
+
+/// A saved token response of Twinfield's OpenID Connect server (`access_token`, `expires_in`,
+/// `token_type`, `refresh_token`, `id_token`), or the access-token validation answer (its
+/// `twf.clusterUrl` and `twf.organisationId` kept as metadata), described without a secret.
+pub fn token(bytes: &[u8]) -> Result<TokenSummary> {
+    let v: serde_json::Value = grootboek_core::json::parse_numbers_as_text(bytes)
+        .map_err(|e| e.with_vendor(Vendor::Twinfield))?;
+    let text = |k: &str| v.get(k).and_then(|x| x.as_str()).filter(|s| !s.is_empty());
+    if let Some(e) = text("error") {
+        return Err(twinfield_error(
+            ErrorKind::Protocol,
+            format!("the payload is a token error: {e}"),
+        ));
+    }
+    let mut metadata = std::collections::BTreeMap::new();
+    for k in [
+        "twf.clusterUrl",
+        "twf.organisationId",
+        "twf.organisationCode",
+    ] {
+        if let Some(val) = text(k) {
+            metadata.insert(k.to_string(), val.to_string());
+        }
+    }
+    if text("access_token").is_none() && !metadata.is_empty() {
+        // The access-token validation answer: no secret in it, only what it says of the token.
+        let expires = text("exp").and_then(|e| e.parse::<u64>().ok());
+        return Ok(TokenSummary {
+            token_type: "access token validation".to_string(),
+            expires_in_seconds: None,
+            access_token_chars: 0,
+            has_refresh_token: false,
+            has_id_token: false,
+            scope: text("scope").map(str::to_string),
+            metadata: metadata
+                .into_iter()
+                .chain(expires.map(|e| ("exp".to_string(), e.to_string())))
+                .collect(),
+        });
+    }
+    let access = text("access_token").ok_or_else(|| {
+        twinfield_error(
+            ErrorKind::Protocol,
+            "the token response has no `access_token`",
+        )
+    })?;
+    let token_type = text("token_type").ok_or_else(|| {
+        twinfield_error(
+            ErrorKind::Protocol,
+            "the token response has no `token_type`",
+        )
+    })?;
+    let expires = text("expires_in").ok_or_else(|| {
+        twinfield_error(
+            ErrorKind::Protocol,
+            "the token response has no `expires_in`",
+        )
+    })?;
+    let expires_in_seconds = expires.trim().parse::<u64>().map_err(|_| {
+        twinfield_error(
+            ErrorKind::Protocol,
+            format!("`expires_in` `{expires}` is not a number of seconds"),
+        )
+    })?;
+    Ok(TokenSummary {
+        token_type: token_type.to_string(),
+        expires_in_seconds: Some(expires_in_seconds),
+        access_token_chars: access.chars().count(),
+        has_refresh_token: text("refresh_token").is_some(),
+        has_id_token: text("id_token").is_some(),
+        scope: text("scope").map(str::to_string),
+        metadata,
+    })
+}
+
+/// A saved ProcessXml answer to a write, item by item: a batch (`<transactions>`,
+/// `<dimensions>`, `<sets>`…) gives one item per child, a single document one item. Each item
+/// is applied when its own `result` is not `0` — whatever the root says, so a booked item of a
+/// `result="0"` batch stays applied — and carries its key (transaction number, dimension code)
+/// and every `msgtype` message below it with its element path. A SOAP fault is an error.
+pub fn outcome(bytes: &[u8]) -> Result<WriteReport> {
+    let xml = result_document(bytes)?;
+    let doc = crate::xml::parse_document(&xml)?;
+    let batch = doc.name.ends_with('s')
+        && !doc.children.is_empty()
+        && doc
+            .children
+            .iter()
+            .all(|c| format!("{}s", c.name) == doc.name);
+    let items: Vec<&Node> = if batch {
+        doc.children.iter().collect()
+    } else {
+        vec![&doc]
+    };
+    let items = items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let messages = element_errors(item);
+            let problem = |e: &crate::mapping::errors::ElementError| VendorProblem {
+                location: Some(e.path.clone()),
+                message: e.msg.clone(),
+                code: None,
+            };
+            let key = item
+                .text_at("header/number")
+                .or_else(|| item.text_of("code"))
+                .or_else(|| item.text_of("number"))
+                .map(str::to_string);
+            ItemOutcome {
+                index,
+                status: if succeeded(item) {
+                    ItemStatus::Applied
+                } else {
+                    ItemStatus::Refused
+                },
+                key,
+                errors: messages
+                    .iter()
+                    .filter(|e| e.msgtype == "error")
+                    .map(problem)
+                    .collect(),
+                warnings: messages
+                    .iter()
+                    .filter(|e| e.msgtype != "error")
+                    .map(problem)
+                    .collect(),
+            }
+        })
+        .collect();
+    Ok(WriteReport {
+        items,
+        problems: Vec::new(),
+    })
 }
 
 /// The result document parsed, refused when Twinfield answered `result="0"`, and checked to be
@@ -322,5 +492,92 @@ mod tests {
         assert!(open_items(b"<browse><tr>", None).is_err());
         assert!(open_items(b"{\"d\":[]}", None).is_err());
         assert!(invoice(&[0xff, 0xfe, 0x00]).is_err());
+    }
+}
+
+#[cfg(test)]
+mod issue18_tests {
+    use super::*;
+
+    fn shared(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/../../fixtures/twinfield/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn office_lists_in_utf8_and_utf16_keep_their_codes() {
+        let utf8 = administrations(&shared("offices-list.xml")).unwrap();
+        assert_eq!(utf8.len(), 2);
+        assert_eq!(utf8[0].code, "NLA000001");
+        let utf16 = administrations(&shared("offices-list-utf16.xml")).unwrap();
+        assert_eq!(
+            utf16.iter().map(|a| a.code.as_str()).collect::<Vec<_>>(),
+            ["NLA000001", "0110"],
+            "UTF-16 read, and `0110` kept with its zero (Q25)"
+        );
+        assert_eq!(utf16[1].name, "Broodfabriek Zuid");
+        assert!(utf16[0].country.is_none());
+        // Big-endian too.
+        let text = String::from_utf8(shared("offices-list.xml")).unwrap();
+        let mut be = vec![0xFE, 0xFF];
+        be.extend(text.encode_utf16().flat_map(|u| u.to_be_bytes()));
+        assert_eq!(
+            administrations(&be).unwrap(),
+            administrations(&shared("offices-list.xml")).unwrap()
+        );
+        // An odd UTF-16 body is refused, not guessed.
+        assert!(administrations(&[0xFF, 0xFE, b'<']).is_err());
+    }
+
+    #[test]
+    fn tokens_and_the_validation_answer_without_secrets() {
+        let t = token(&shared("oauth-token-response.json")).unwrap();
+        assert!(t.access_token_chars > 0 && t.expires_in_seconds.is_some());
+        let v = token(&shared("oauth-accesstokenvalidation.json")).unwrap();
+        assert!(v.metadata.contains_key("twf.clusterUrl"), "{v:?}");
+        assert_eq!(v.access_token_chars, 0);
+        let e = token(br#"{"access_token":"a","token_type":"Bearer"}"#).unwrap_err();
+        assert!(e.to_string().contains("expires_in"), "{e}");
+    }
+
+    #[test]
+    fn a_failed_batch_keeps_its_booked_item_and_every_element_path() {
+        let r = outcome(&shared("transactions-batch-several-errors.xml")).unwrap();
+        assert_eq!(r.items.len(), 2);
+        assert_eq!(
+            r.items[0].status,
+            ItemStatus::Applied,
+            "booked under a result=\"0\" root"
+        );
+        assert_eq!(r.items[0].key.as_deref(), Some("202600077"));
+        let refused = &r.items[1];
+        assert_eq!(refused.status, ItemStatus::Refused);
+        let paths: Vec<&str> = refused
+            .errors
+            .iter()
+            .filter_map(|p| p.location.as_deref())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "transaction/lines/line[1]/dim2",
+                "transaction/lines/line[2]/vatcode"
+            ]
+        );
+        assert_eq!(refused.warnings.len(), 1);
+        assert_eq!(
+            refused.warnings[0].location.as_deref(),
+            Some("transaction/header/duedate")
+        );
+        // The error of the whole document keeps every path too.
+        let xml = String::from_utf8(shared("transactions-batch-several-errors.xml")).unwrap();
+        let doc = crate::xml::parse_document(&xml).unwrap();
+        let e = result_error(&doc.children[1], "t").unwrap();
+        let problems = &e.vendor_error().unwrap().problems;
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(problems[1].message, "Btw-code XX is onbekend.");
     }
 }

@@ -714,3 +714,90 @@ async fn open_items_over_every_twinfield_office_each_with_its_own_result() {
     let stdout = table + &String::from_utf8_lossy(&out.stderr);
     assert!(!stdout.contains(&refresh) && !stdout.contains(SECRET));
 }
+
+#[tokio::test]
+async fn decode_administrations_tokens_and_write_outcomes() {
+    let offices = json_of(
+        &run(
+            &[
+                "decode",
+                "--vendor",
+                "twinfield",
+                "--kind",
+                "administrations",
+                &fixture("twinfield/offices-list-utf16.xml"),
+            ],
+            &[],
+        )
+        .await,
+    );
+    let codes: Vec<&str> = offices["administrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["NLA000001", "0110"]);
+    assert!(offices["administrations"][0]["country"].is_null());
+
+    let out = run(
+        &[
+            "decode",
+            "--vendor",
+            "exact",
+            "--kind",
+            "token",
+            &fixture("exact/token_response.json"),
+        ],
+        &[],
+    )
+    .await;
+    let token = json_of(&out);
+    assert_eq!(token["token"]["expires_in_seconds"], 600);
+    assert_eq!(token["token"]["has_refresh_token"], true);
+    let saved = std::fs::read_to_string(fixture("exact/token_response.json")).unwrap();
+    let secret: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for k in ["access_token", "refresh_token"] {
+        let value = secret[k].as_str().unwrap();
+        assert!(!stdout.contains(value), "{k} printed: {stdout}");
+    }
+
+    let report = json_of(
+        &run(
+            &[
+                "decode",
+                "--vendor",
+                "twinfield",
+                "--kind",
+                "outcome",
+                &fixture("twinfield/transactions-batch-several-errors.xml"),
+            ],
+            &[],
+        )
+        .await,
+    );
+    let items = report["outcome"]["items"].as_array().unwrap();
+    assert_eq!(items[0]["status"], "applied");
+    assert_eq!(items[0]["key"], "202600077");
+    assert_eq!(items[1]["status"], "refused");
+    assert_eq!(items[1]["errors"].as_array().unwrap().len(), 2);
+
+    let table = run(
+        &[
+            "decode",
+            "--vendor",
+            "afas",
+            "--kind",
+            "outcome",
+            "--format",
+            "table",
+            &fixture("afas/error_invalid_skip_take.json"),
+        ],
+        &[],
+    )
+    .await;
+    assert!(table.status.success());
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(text.contains("refused"), "{text}");
+}

@@ -108,7 +108,15 @@ pub fn result_error(n: &Node, operation: &'static str) -> Option<Error> {
                 message: Some(joined),
                 location,
                 reference: None,
-                ..Default::default()
+                // Every element's own message with its own path, not only the first.
+                problems: errors
+                    .iter()
+                    .map(|e| grootboek_core::VendorProblem {
+                        location: Some(e.path.clone()),
+                        message: e.msg.clone(),
+                        code: None,
+                    })
+                    .collect(),
             }),
     )
 }

@@ -250,6 +250,47 @@ pub fn parse_document(xml: &str) -> Result<Node> {
     Pull::new(xml.as_bytes()).document()
 }
 
+/// The body as UTF-8: a UTF-8 byte-order mark is dropped, a UTF-16 body (little- or big-endian,
+/// told by its byte-order mark, as Twinfield sends the office list) is transcoded. Any other
+/// body is returned as it is (the reader then refuses what is not UTF-8).
+pub fn utf8_body(body: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>> {
+    use std::borrow::Cow;
+    let utf16 = |bytes: &[u8], little: bool| -> Result<Cow<'_, [u8]>> {
+        if !bytes.len().is_multiple_of(2) {
+            return Err(Error::protocol(
+                "a UTF-16 body with an odd number of bytes is refused",
+            ));
+        }
+        let units = bytes.chunks_exact(2).map(|c| {
+            if little {
+                u16::from_le_bytes([c[0], c[1]])
+            } else {
+                u16::from_be_bytes([c[0], c[1]])
+            }
+        });
+        let text: String = char::decode_utf16(units)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|_| Error::protocol("the UTF-16 body holds an unpaired surrogate"))?;
+        // The declaration still names UTF-16; the text is now UTF-8.
+        let text = match text.find("?>") {
+            Some(end) if text.starts_with("<?xml") => {
+                let decl = text[..end]
+                    .replace("utf-16", "utf-8")
+                    .replace("UTF-16", "UTF-8");
+                format!("{decl}{}", &text[end..])
+            }
+            _ => text,
+        };
+        Ok(Cow::Owned(text.into_bytes()))
+    };
+    match body {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => Ok(Cow::Borrowed(rest)),
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, true),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, false),
+        _ => Ok(Cow::Borrowed(body)),
+    }
+}
+
 /// An element with its attributes, text and children (a small subtree).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Node {

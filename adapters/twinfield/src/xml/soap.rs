@@ -67,7 +67,8 @@ fn body_child(p: &mut Pull<'_>) -> Result<(String, Vec<(String, String)>)> {
 
 /// Read a `ProcessXmlString` reply: the inner document as text (unescaped), or the fault.
 pub fn process_xml_reply(body: &[u8]) -> Result<Reply<String>> {
-    let mut p = Pull::new(body);
+    let body = super::read::utf8_body(body)?;
+    let mut p = Pull::new(&body);
     let (name, attrs) = body_child(&mut p)?;
     if name == "Fault" {
         return Ok(Reply::Fault(Fault::from_node(&p.node(name, attrs)?)));

@@ -23,6 +23,15 @@ pub enum DecodeKind {
     /// Dimensions: Twinfield dimension read/list, Exact `crm/Accounts` or `GLAccounts`, AFAS
     /// debtors or ledger accounts.
     Dimension,
+    /// Administrations: the Twinfield office list (UTF-8 or UTF-16), Exact `system/Divisions`
+    /// or `hrm/Divisions`, what AFAS lists of its administrations.
+    Administrations,
+    /// A token response (Twinfield and Exact OAuth, `expires_in` as a number or a string) or an
+    /// AFAS token: what it holds and for how long, never a secret value.
+    Token,
+    /// A vendor's answer to a write: a refusal, or a batch result with each item's outcome
+    /// (a Twinfield ProcessXml result, an Exact or AFAS write answer).
+    Outcome,
 }
 
 /// Options of `grootboek decode`.
@@ -84,6 +93,9 @@ fn kind_name(kind: DecodeKind) -> &'static str {
         DecodeKind::Invoice => "invoice",
         DecodeKind::CreditNote => "credit-note",
         DecodeKind::Dimension => "dimension",
+        DecodeKind::Administrations => "administrations",
+        DecodeKind::Token => "token",
+        DecodeKind::Outcome => "outcome",
     }
 }
 
@@ -135,6 +147,11 @@ fn decode(args: &DecodeArgs, bytes: &[u8]) -> Result<Listing, String> {
                 DecodeKind::Invoice => d::invoice(bytes).map(Listing::Invoices),
                 DecodeKind::CreditNote => d::credit_note(bytes).map(Listing::CreditNotes),
                 DecodeKind::Dimension => d::dimension(bytes).map(Listing::Dimensions),
+                DecodeKind::Administrations => {
+                    d::administrations(bytes).map(Listing::Administrations)
+                }
+                DecodeKind::Token => d::token(bytes).map(Listing::Token),
+                DecodeKind::Outcome => d::outcome(bytes).map(Listing::Outcome),
             };
             r.map_err(|e| e.to_string())
         }
@@ -156,6 +173,11 @@ fn decode(args: &DecodeArgs, bytes: &[u8]) -> Result<Listing, String> {
                     d::credit_note(bytes, admin, accounts.as_deref()).map(Listing::CreditNotes)
                 }
                 DecodeKind::Dimension => d::dimension(bytes).map(Listing::Dimensions),
+                DecodeKind::Administrations => {
+                    d::administrations(bytes).map(Listing::Administrations)
+                }
+                DecodeKind::Token => d::token(bytes).map(Listing::Token),
+                DecodeKind::Outcome => d::outcome(bytes).map(Listing::Outcome),
             };
             r.map_err(|e| e.to_string())
         }
@@ -172,6 +194,11 @@ fn decode(args: &DecodeArgs, bytes: &[u8]) -> Result<Listing, String> {
                     d::credit_note(bytes, admin, vat.as_deref()).map(Listing::CreditNotes)
                 }
                 DecodeKind::Dimension => d::dimension(bytes).map(Listing::Dimensions),
+                DecodeKind::Administrations => {
+                    d::administrations(bytes).map(Listing::Administrations)
+                }
+                DecodeKind::Token => d::token(bytes).map(Listing::Token),
+                DecodeKind::Outcome => d::outcome(bytes).map(Listing::Outcome),
             };
             r.map_err(|e| e.to_string())
         }
