@@ -265,6 +265,8 @@ async fn q09_without_defence_clear_is_sent_as_empty_string_and_nothing_clears() 
 #[tokio::test]
 async fn q10_customer_balance_is_summed_from_open_items_to_the_cent() {
     let sim = sim().await;
+    // Profit 6 style decimals, so that the `-.5` below is read from its legacy text.
+    sim.set_legacy_decimals(true);
     let l = ledger(&sim).await;
     assert_eq!(
         l.customer_balance("1", "10001")

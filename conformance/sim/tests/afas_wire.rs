@@ -37,6 +37,10 @@ async fn open_items_match_fixture() {
 async fn legacy_decimal_text_matches_fixture_byte_for_byte() {
     let h = Harness::start().await;
     let r = h
+        .control("/__sim/seed", serde_json::json!({"legacy_decimals": true}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = h
         .get("/connectors/Profit_Debtor_Invoices?filterfieldids=DebtorId&filtervalues=10002&operatortypes=1")
         .await;
     assert_eq!(r.status, 200);

@@ -6,8 +6,8 @@
 //! accepts Profit 6's `-.5` style. Amounts are then parsed from text with [`parse_decimal`].
 //!
 //! Outgoing: decimals are written as number text by [`render_decimal`]; in legacy (Profit ≤ 6)
-//! mode, which is the default, a value between -1 and 1 loses its leading zero (`-.5`, `.25`),
-//! which strict JSON parsers reject.
+//! mode, a switch that is off by default, a value between -1 and 1 loses its leading zero
+//! (`-.5`, `.25`), which strict JSON parsers reject.
 
 use std::str::FromStr;
 

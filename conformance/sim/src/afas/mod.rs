@@ -31,8 +31,8 @@
 //! `Profit_Debtor`, `Profit_Debtor_Invoices` (open items), `Profit_Accounts`, `Profit_VAT_code`,
 //! `Profit_Journals`, `Profit_Transactions` (entry lines), `Profit_Debtor_Balance` (Q10),
 //! `Profit_Administrations`. Datetimes are Amsterdam local time with a misleading `Z`, empty
-//! fields are `null`, and decimals are written Profit-6 style (`-.5`) unless legacy decimals are
-//! switched off.
+//! fields are `null`, and decimals are written as current Profit writes them (`-0.5`); the
+//! Profit-6 style (`-.5`, which strict JSON parsers reject) is behind `set_legacy_decimals`.
 //!
 //! ## Demo environment
 //! A fresh simulator (and `/__sim/reset`) holds [`AfasSeed::demo`]: administration 1 (NL),
@@ -173,7 +173,7 @@ impl AfasSim {
         self.app.lock().max_request_bytes = bytes;
     }
 
-    /// Write decimals Profit-6 style (`-.5`, the default) or Profit-7 style (`-0.5`).
+    /// Write decimals Profit-6 style (`-.5`) or as current Profit does (`-0.5`, the default).
     pub fn set_legacy_decimals(&self, on: bool) {
         self.app.lock().legacy_decimals = on;
     }

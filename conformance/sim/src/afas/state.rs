@@ -89,11 +89,11 @@ impl std::fmt::Debug for AfasState {
 }
 
 impl AfasState {
-    /// An empty state with the default token, legacy decimals and default connector names.
+    /// An empty state with the default token, current decimals (`-0.5`) and default connector names.
     pub(crate) fn empty() -> Self {
         Self {
             token_data: DEFAULT_TOKEN_DATA.to_string(),
-            legacy_decimals: true,
+            legacy_decimals: false,
             max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
             connector_names: GetConnectorKind::ALL
                 .iter()
