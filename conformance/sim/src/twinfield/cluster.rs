@@ -46,7 +46,10 @@ struct ClusterCtx {
 /// The routes of cluster `cluster` (1-based).
 pub(crate) fn router(sh: Arc<Shared>, cluster: u8) -> Router {
     Router::new()
-        .route("/webservices/processxml.asmx", post(processxml))
+        .route(
+            "/webservices/processxml.asmx",
+            post(processxml).get(processxml_wsdl),
+        )
         .route("/webservices/finder.asmx", post(finder_route))
         .route(
             "/api/v1/offices/{office}/transactions/{code}/{number}",
@@ -54,6 +57,23 @@ pub(crate) fn router(sh: Arc<Shared>, cluster: u8) -> Router {
         )
         .route("/sim/invoicepdf/{token}", get(invoice_pdf))
         .with_state(ClusterCtx { sh, cluster })
+}
+
+/// `GET processxml.asmx?wsdl`: the service description, its address this cluster's. Without
+/// `?wsdl` an ASMX answers with its HTML help page; the simulator answers 404 to that.
+async fn processxml_wsdl(
+    State(cx): State<ClusterCtx>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    if !query.is_some_and(|q| q.eq_ignore_ascii_case("wsdl")) {
+        return (axum::http::StatusCode::NOT_FOUND, "no such page").into_response();
+    }
+    let address = format!("{}/webservices/processxml.asmx", cx.url());
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+        super::wsdl::processxml_wsdl(&address),
+    )
+        .into_response()
 }
 
 /// The authenticated side of a request.

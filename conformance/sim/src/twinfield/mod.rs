@@ -30,6 +30,7 @@ mod px;
 pub mod rate_limit;
 mod soap;
 mod state;
+mod wsdl;
 pub mod xml;
 
 use std::net::{IpAddr, SocketAddr};
