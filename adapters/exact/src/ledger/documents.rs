@@ -212,9 +212,6 @@ impl DocumentBackend for ExactLedger {
                 "Exact sales entries cannot name the invoice a credit note credits; leave `credits` empty",
             ));
         }
-        if self.defence("Q24") {
-            refuse_zero_rate_without_code(doc)?;
-        }
         let admin = self.administration(division).await?;
         let customer = self
             .account_row(division, &doc.customer)
@@ -229,14 +226,18 @@ impl DocumentBackend for ExactLedger {
             .ok_or_else(|| Error::protocol(format!("customer {} has no ID", doc.customer)))?;
         let customer_country = odata::string(&customer, "Country").and_then(|c| c.parse().ok());
         let codes = self.division_vat_codes(division).await?;
+        let ctx = ValidationContext {
+            administration_country: admin.country,
+            customer_country,
+            max_lines: None,
+            vat_codes: Some(&codes),
+        };
         if self.defence("Q02") {
-            let ctx = ValidationContext {
-                administration_country: admin.country,
-                customer_country,
-                max_lines: None,
-                vat_codes: Some(&codes),
-            };
             validate_document(doc, &ctx)?;
+        }
+        // An intra-community supply is Q02's: its 0% line needs the ICP code, not any code.
+        if self.defence("Q24") && !ctx.is_intra_community() {
+            refuse_zero_rate_without_code(doc)?;
         }
         let accounts: Vec<&str> = doc.lines.iter().map(|l| l.account.as_str()).collect();
         let gl = self.gl_guids(division, &accounts).await?;
