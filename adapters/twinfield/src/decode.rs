@@ -581,3 +581,25 @@ mod issue18_tests {
         assert_eq!(problems[1].message, "Btw-code XX is onbekend.");
     }
 }
+
+#[cfg(test)]
+mod purchase_tests {
+    use super::*;
+
+    #[test]
+    fn a_purchase_transaction_is_never_read_as_a_sales_document() {
+        let bytes = std::fs::read(format!(
+            "{}/../../fixtures/twinfield/transaction-purchase-read.xml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        for read in [invoice(&bytes), credit_note(&bytes)] {
+            let e = read.unwrap_err();
+            assert_eq!(*e.kind(), ErrorKind::Unsupported, "{e}");
+            assert!(
+                e.to_string().contains("purchase") && e.to_string().contains("CRD"),
+                "{e}"
+            );
+        }
+    }
+}

@@ -169,6 +169,26 @@ pub fn from_node(n: &Node, rate_of: &dyn Fn(&str) -> Option<Decimal>) -> Result<
         .children_named("line")
         .find(|l| l.attr("type") == Some("total"))
         .ok_or_else(|| protocol(format!("transaction {id} has no total line")))?;
+    // Sales and purchase told apart by the relation on the total line: a supplier (`CRD`) makes
+    // it a purchase document, which is never read as a sales one (a purchase invoice would
+    // otherwise read as a sales credit note, its total being a credit).
+    if let Some(kind) = total
+        .child("dim2")
+        .and_then(|d| d.attr("type"))
+        .filter(|t| !t.is_empty() && *t != "DEB")
+    {
+        return Err(grootboek_core::Error::unsupported(format!(
+            "transaction {id} is booked on a {} relation (`dim2` type `{kind}`), not a customer: \
+             a purchase document, which grootboek does not read as sales (the purchase side is \
+             not supported yet)",
+            if kind == "CRD" {
+                "supplier"
+            } else {
+                "non-customer"
+            }
+        ))
+        .with_vendor(grootboek_core::Vendor::Twinfield));
+    }
     let total_value = parse_amount(total.text_of("value").ok_or_else(|| {
         protocol(format!(
             "transaction {id}: the total line has no `value` (R04)"
