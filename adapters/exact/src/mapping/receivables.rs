@@ -34,7 +34,8 @@ pub fn from_wire(
         Some(c) => c.parse()?,
         None => Currency::EUR,
     };
-    let journal = odata::string(row, "JournalCode").unwrap_or_default();
+    let journal = odata::string(row, "JournalCode")
+        .ok_or_else(|| Error::protocol("an open receivable has no `JournalCode`"))?;
     let entry =
         odata::guid(row, "Id").map(|id| EntryId::new(Vendor::Exact, division, &journal, id));
     let reference = odata::string(row, "YourRef")
@@ -45,7 +46,8 @@ pub fn from_wire(
         .ok_or_else(|| Error::protocol("an open receivable has no `InvoiceDate`"))?;
     Ok(OpenItem {
         entry,
-        relation: odata::string(row, "AccountCode").unwrap_or_default(),
+        relation: odata::string(row, "AccountCode")
+            .ok_or_else(|| Error::protocol("an open receivable has no `AccountCode`"))?,
         reference,
         date,
         due_date: odata::date(row, "DueDate")?,
@@ -58,6 +60,19 @@ pub fn from_wire(
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn r04_a_receivable_without_a_needed_field_is_an_error_naming_it() {
+        let full = r#"{"HID":"1","Id":"c00ee12c-2b39-4e84-b332-54a3c722e5dd","AccountCode":"                 8","Amount":1234.56,
+            "CurrencyCode":"EUR","InvoiceDate":"/Date(1772409600000)/","JournalCode":"70","YourRef":"F-1"}"#;
+        assert!(from_wire("1", &odata::test_row(full), None).is_ok());
+        for field in ["Amount", "AccountCode", "JournalCode", "InvoiceDate"] {
+            let without = full.replace(&format!("\"{field}\""), "\"Other\"");
+            let e = from_wire("1", &odata::test_row(&without), None).unwrap_err();
+            assert_eq!(*e.kind(), grootboek_core::ErrorKind::Protocol);
+            assert!(e.to_string().contains(&format!("`{field}`")), "{field}: {e}");
+        }
+    }
 
     #[test]
     fn reads_open_amount_from_the_list() {
