@@ -190,16 +190,23 @@ pub struct WireLine {
     pub description: Option<String>,
 }
 
-/// Read a line.
+/// Read a line. Its amounts are needed: a line without `AmountFC`, `VATPercentage` or
+/// `VATAmountFC` is an error naming it (R04), never a line of 0.00 (Exact sends `0` for a line
+/// without VAT, so absent means the answer lacks the field).
 pub fn line_from_row(row: &Row) -> Result<WireLine> {
+    let needed = |field: &str| -> Result<Decimal> {
+        odata::decimal(row, field)?.ok_or_else(|| {
+            Error::protocol(format!("a sales entry line has no `{field}`"))
+        })
+    };
     Ok(WireLine {
         line_number: odata::integer(row, "LineNumber"),
         gl_account: odata::guid(row, "GLAccount"),
         gl_account_code: odata::string(row, "GLAccountCode"),
-        amount: odata::decimal(row, "AmountFC")?.unwrap_or_default(),
+        amount: needed("AmountFC")?,
         vat_code: odata::string(row, "VATCode"),
-        vat_fraction: odata::decimal(row, "VATPercentage")?.unwrap_or_default(),
-        vat_amount: odata::decimal(row, "VATAmountFC")?.unwrap_or_default(),
+        vat_fraction: needed("VATPercentage")?,
+        vat_amount: needed("VATAmountFC")?,
         description: odata::string(row, "Description"),
     })
 }
