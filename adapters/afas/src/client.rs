@@ -334,7 +334,7 @@ impl AfasClient {
 /// Read AFAS's error body: `{"externalMessage","errorNumber","profitLogReference"}`, the 503
 /// maintenance body `{"error":{"code","message"},"retry_after"}`, `{"message"}`, or the
 /// base64 `X-PROFIT-ERROR` header.
-fn parse_error_body(
+pub(crate) fn parse_error_body(
     status: u16,
     text: &str,
     header: Option<String>,

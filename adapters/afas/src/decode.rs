@@ -60,6 +60,22 @@ pub fn rows(bytes: &[u8]) -> Result<Vec<Row>> {
             format!("the payload is an AFAS error{number}: {msg}"),
         ));
     }
+    // The other error shapes AFAS sends: `{"message": …}` and the maintenance body
+    // `{"error":{"code","message"},"retry_after"}`.
+    if m.contains_key("message") || m.contains_key("error") {
+        let (vendor_error, retry_after) = crate::client::parse_error_body(0, text, None);
+        let message = vendor_error
+            .message
+            .unwrap_or_else(|| "(no message)".to_string());
+        let mut e = afas_error(
+            ErrorKind::Protocol,
+            format!("the payload is an AFAS error: {message}"),
+        );
+        if let Some(wait) = retry_after {
+            e = e.with_retry_after(wait);
+        }
+        return Err(e);
+    }
     match m.get("rows") {
         Some(Value::Array(rows)) => rows
             .iter()
@@ -477,6 +493,16 @@ pub fn outcome(bytes: &[u8]) -> Result<WriteReport> {
     if let Some(message) = str_of("message") {
         return Ok(refusal(message, str_of("errorNumber"), None));
     }
+    if m.contains_key("error") {
+        let (vendor_error, _) = crate::client::parse_error_body(0, text, None);
+        let message = vendor_error.message.ok_or_else(|| {
+            afas_error(
+                ErrorKind::Protocol,
+                "an AFAS `error` object without a message",
+            )
+        })?;
+        return Ok(refusal(message, vendor_error.code, None));
+    }
     let results = match m.get("results") {
         Some(Value::Object(r)) => r,
         _ => {
@@ -532,6 +558,26 @@ mod issue18_tests {
     }
 
     #[test]
+    fn every_error_shape_is_refused_with_its_message_and_wait() {
+        let e = rows(br#"{"message":"Connector niet geautoriseerd"}"#).unwrap_err();
+        assert!(
+            e.to_string().contains("Connector niet geautoriseerd"),
+            "{e}"
+        );
+        // The shape of `unavailable_503.json`, with values in place of its placeholders.
+        let e = rows(br#"{"error":{"code":"503","message":"Onderhoud"},"retry_after":120}"#)
+            .unwrap_err();
+        assert_eq!(
+            e.retry_after(),
+            Some(std::time::Duration::from_secs(120)),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("Onderhoud"), "{e}");
+        let e = rows(&shared("error_invalid_skip_take.json")).unwrap_err();
+        assert!(e.to_string().contains("AFAS error"), "{e}");
+    }
+
+    #[test]
     fn administrations_from_their_connector() {
         let a = administrations(br#"{"skip":0,"take":100,"rows":[{"AdminId":"1","AdminNm":"Bakkerij de Vries"},{"AdminId":"02","AdminCd":"ZUID"}]}"#).unwrap();
         assert_eq!(a.len(), 2);
@@ -579,6 +625,8 @@ mod issue18_tests {
             plain.items[0].errors[0].message,
             "Connector niet geautoriseerd"
         );
+        let maintenance = outcome(&shared("unavailable_503.json")).unwrap();
+        assert_eq!(maintenance.items[0].status, ItemStatus::Refused);
         let e = outcome(br#"{"something":"else"}"#).unwrap_err();
         assert!(e.to_string().contains("results"), "{e}");
     }

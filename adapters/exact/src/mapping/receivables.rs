@@ -70,7 +70,10 @@ mod tests {
             let without = full.replace(&format!("\"{field}\""), "\"Other\"");
             let e = from_wire("1", &odata::test_row(&without), None).unwrap_err();
             assert_eq!(*e.kind(), grootboek_core::ErrorKind::Protocol);
-            assert!(e.to_string().contains(&format!("`{field}`")), "{field}: {e}");
+            assert!(
+                e.to_string().contains(&format!("`{field}`")),
+                "{field}: {e}"
+            );
         }
     }
 

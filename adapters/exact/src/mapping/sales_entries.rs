@@ -195,9 +195,8 @@ pub struct WireLine {
 /// without VAT, so absent means the answer lacks the field).
 pub fn line_from_row(row: &Row) -> Result<WireLine> {
     let needed = |field: &str| -> Result<Decimal> {
-        odata::decimal(row, field)?.ok_or_else(|| {
-            Error::protocol(format!("a sales entry line has no `{field}`"))
-        })
+        odata::decimal(row, field)?
+            .ok_or_else(|| Error::protocol(format!("a sales entry line has no `{field}`")))
     };
     Ok(WireLine {
         line_number: odata::integer(row, "LineNumber"),
