@@ -358,7 +358,24 @@ pub fn dimension(bytes: &[u8]) -> Result<Vec<Dimension>> {
     if doc.name == "dimension" {
         return Ok(vec![dimmap::from_node(&doc, None)?.dimension]);
     }
-    let type_ = doc.attr("type").unwrap_or_default();
+    // The type is the list's `type` attribute; a list without it still ends with the pseudo-row
+    // carrying the type code itself (an unnamed `<dimension>DEB</dimension>`), which names it.
+    let pseudo_row = || {
+        doc.children_named("dimension")
+            .filter(|d| d.attr("name").unwrap_or_default().is_empty())
+            .map(|d| d.text.trim())
+            .find(|code| kind_of(code).is_some())
+    };
+    let type_ = match doc.attr("type").filter(|t| !t.is_empty()) {
+        Some(t) => t,
+        None => pseudo_row().ok_or_else(|| {
+            twinfield_error(
+                ErrorKind::Protocol,
+                "the dimensions list has no `type` attribute and no type pseudo-row: whose codes \
+                 these are (customers, suppliers, accounts…) is unknown",
+            )
+        })?,
+    };
     let kind = kind_of(type_).ok_or_else(|| {
         twinfield_error(
             ErrorKind::Validation,
@@ -585,6 +602,20 @@ mod issue18_tests {
 #[cfg(test)]
 mod purchase_tests {
     use super::*;
+
+    #[test]
+    fn a_dimensions_list_without_type_is_named_by_its_pseudo_row_or_refused() {
+        let without = br#"<dimensions office="NLA000001" result="1"><dimension name="Meelfabriek Noord" shortname="">2000</dimension><dimension name="" shortname="">CRD</dimension></dimensions>"#;
+        let dims = dimension(without).unwrap();
+        assert_eq!(dims.len(), 1);
+        assert_eq!(dims[0].code, "2000");
+        assert_eq!(dims[0].kind, grootboek_core::DimensionKind::Supplier);
+        let e = dimension(
+            br#"<dimensions result="1"><dimension name="X">2000</dimension></dimensions>"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("`type`"), "{e}");
+    }
 
     #[test]
     fn a_purchase_transaction_is_never_read_as_a_sales_document() {
