@@ -269,12 +269,13 @@ impl AfasClient {
         let build = |_: &()| Ok(self.request(Method::GET, &url, None));
         let answer = self.transport.send(&call, &build).await?;
         let body = String::from_utf8_lossy(&answer.body);
-        let v = parse_lenient(&body).map_err(|e| e.with_vendor(Vendor::Afas))?;
-        let rows = match v.get("rows") {
+        let mut v = parse_lenient(&body).map_err(|e| e.with_vendor(Vendor::Afas))?;
+        // The rows are moved out of the parsed answer, never copied.
+        let rows = match v.get_mut("rows").map(Value::take) {
             Some(Value::Array(rows)) => rows
-                .iter()
+                .into_iter()
                 .map(|r| match r {
-                    Value::Object(m) => Ok(Row(m.clone())),
+                    Value::Object(m) => Ok(Row(m)),
                     _ => Err(afas_error(
                         ErrorKind::Protocol,
                         format!("{connector}: a row is not an object"),

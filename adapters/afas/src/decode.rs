@@ -76,12 +76,13 @@ pub fn rows(bytes: &[u8]) -> Result<Vec<Row>> {
         }
         return Err(e);
     }
-    match m.get("rows") {
+    let mut v = v;
+    match v.get_mut("rows").map(Value::take) {
         Some(Value::Array(rows)) => rows
-            .iter()
+            .into_iter()
             .enumerate()
             .map(|(n, r)| match r {
-                Value::Object(o) => Ok(Row(o.clone())),
+                Value::Object(o) => Ok(Row(o)),
                 _ => Err(afas_error(
                     ErrorKind::Protocol,
                     format!("row {} is not an object", n + 1),

@@ -401,6 +401,8 @@ mod tests {
         assert!(s.contains("[REDACTED]"));
     }
 
+    /// Needs the `redis` feature: the variables name a Redis token store.
+    #[cfg(feature = "redis")]
     #[test]
     fn from_env_reads_every_variable() {
         let c = ExactConfig::from_lookup(env(&[

@@ -56,23 +56,23 @@ fn rows(bytes: &[u8]) -> Result<Vec<Row>> {
             ),
         ));
     }
-    bare_or_enveloped(&v)
+    bare_or_enveloped(v)
 }
 
 /// The rows of an answer in the OData `d` envelope, or bare (a JSON array of rows, or one row
 /// object), as Exact's bulk and some older endpoints answer and as clients save them.
-fn bare_or_enveloped(v: &Value) -> Result<Vec<Row>> {
+fn bare_or_enveloped(v: Value) -> Result<Vec<Row>> {
     if v.get("d").is_some() {
-        return odata::page_of_value(v)
+        return odata::page_of_owned(v)
             .map(|p| p.rows)
             .map_err(|e| e.with_vendor(Vendor::Exact));
     }
     match v {
         Value::Array(items) => items
-            .iter()
+            .into_iter()
             .enumerate()
             .map(|(n, i)| match i {
-                Value::Object(o) => Ok(o.clone()),
+                Value::Object(o) => Ok(o),
                 _ => Err(exact_error(
                     ErrorKind::Protocol,
                     format!("row {} of the bare list is not an object", n + 1),
@@ -80,11 +80,11 @@ fn bare_or_enveloped(v: &Value) -> Result<Vec<Row>> {
             })
             .collect(),
         Value::Object(o) if o.contains_key("results") => {
-            odata::page_of_value(&serde_json::json!({ "d": v }))
+            odata::page_of_owned(serde_json::json!({ "d": o }))
                 .map(|p| p.rows)
                 .map_err(|e| e.with_vendor(Vendor::Exact))
         }
-        Value::Object(o) => Ok(vec![o.clone()]),
+        Value::Object(o) => Ok(vec![o]),
         _ => Err(exact_error(
             ErrorKind::Protocol,
             "the payload is neither an OData envelope nor a row or a list of rows",
@@ -203,7 +203,7 @@ pub fn outcome(bytes: &[u8]) -> Result<WriteReport> {
             problems: Vec::new(),
         });
     }
-    let rows = bare_or_enveloped(&v)?;
+    let rows = bare_or_enveloped(v)?;
     let [row] = &rows[..] else {
         return Err(exact_error(
             ErrorKind::Protocol,

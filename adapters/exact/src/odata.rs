@@ -84,8 +84,70 @@ fn kind_of(v: &Value) -> &'static str {
 
 /// Read a listing envelope: `{"d":{"results":[…],"__next":"…"}}`, `{"d":[…]}` or `{"d":{…}}` (one row).
 pub fn parse_page(body: &[u8]) -> Result<ODataPage> {
-    let v = parse_json(body)?;
-    page_of_value(&v)
+    page_of_owned(parse_json(body)?)
+}
+
+/// [`page_of_value`] taking the parsed answer by value: the rows are moved out of it, never
+/// copied (a page of 1,000 rows was cloned object by object).
+pub fn page_of_owned(v: Value) -> Result<ODataPage> {
+    let Value::Object(mut top) = v else {
+        return page_of_value(&v);
+    };
+    let Some(d) = top.remove("d") else {
+        return Err(Error::protocol("Exact's answer has no `d` envelope"));
+    };
+    match d {
+        Value::Array(items) => Ok(ODataPage {
+            rows: owned_rows(items)?,
+            next: None,
+        }),
+        Value::Object(mut o) => {
+            let next = o
+                .get("__next")
+                .and_then(Value::as_str)
+                .filter(|s| !s.trim().is_empty())
+                .map(str::to_string);
+            match o.remove("results") {
+                Some(Value::Array(items)) => Ok(ODataPage {
+                    rows: owned_rows(items)?,
+                    next,
+                }),
+                Some(Value::Null) => Ok(ODataPage {
+                    rows: Vec::new(),
+                    next,
+                }),
+                Some(Value::Object(row)) => Ok(ODataPage {
+                    rows: vec![row],
+                    next,
+                }),
+                Some(other) => Err(Error::protocol(format!(
+                    "Exact answered `results` as {}",
+                    kind_of(&other)
+                ))),
+                None => Ok(ODataPage {
+                    rows: vec![o],
+                    next: None,
+                }),
+            }
+        }
+        other => Err(Error::protocol(format!(
+            "Exact's `d` envelope is {}",
+            kind_of(&other)
+        ))),
+    }
+}
+
+fn owned_rows(items: Vec<Value>) -> Result<Vec<Row>> {
+    items
+        .into_iter()
+        .map(|i| match i {
+            Value::Object(o) => Ok(o),
+            other => Err(Error::protocol(format!(
+                "Exact listed a row that is not an object: {}",
+                kind_of(&other)
+            ))),
+        })
+        .collect()
 }
 
 /// [`parse_page`] on a parsed value.
