@@ -53,6 +53,7 @@
 //! | Q11 | invoice PDF URLs expire after 60 minutes | the PDF bytes are cached | the URL is cached |
 //! | Q12 | the REST-style read lags SOAP ~30 s after a write | statuses read through ProcessXml (always in `get_*`, for 60 s after a write in `transaction_status`) | the REST-style status read |
 //! | Q15 | creating an existing code overwrites it | `create_dimension` reads first, `AlreadyExists`; `upsert_dimension` is explicit | blind create |
+//! | Q25 | a browse reads account `0110` as `110`; a line on `110` posts elsewhere or nowhere | codes kept verbatim; each line's account looked up in the office (Finder `DIM`, `BAS` and `PNL`, cached) before the wire, an unknown code refused naming the stored zero-padded one | sent as is |
 //! | T01 | code flow, `nonce`, byte-exact redirect URI | [`TwinfieldLedger::authorize_url`] with `state`+`nonce`, [`TwinfieldLedger::verify_callback`] | (always on) |
 //! | T02 | calls to the wrong cluster fail like auth errors | cluster cached with the tokens, re-resolved on an authentication fault | give up (token refresh only) |
 //! | T04 | refresh tokens die silently | `ReconsentRequired`, never retried | (always on) |
@@ -91,4 +92,6 @@ pub use mapping::transaction::Destiny;
 /// The catalog IDs whose defence this adapter can switch off (through
 /// [`grootboek_core::Defences`]); every other quirk it handles is defended unconditionally.
 /// The conformance suite proves each of these load-bearing: with the defence off, its case fails.
-pub const DEFENCES: &[&str] = &["Q02", "Q03", "Q06", "Q11", "Q12", "Q15", "T02", "T06"];
+pub const DEFENCES: &[&str] = &[
+    "Q02", "Q03", "Q06", "Q11", "Q12", "Q15", "Q25", "T02", "T06",
+];

@@ -545,10 +545,11 @@ async fn t06_batches_of_25_split_on_generic_failure_with_each_items_outcome() {
             })
             .collect()
     };
-    // 60 invoices go in batches of 25, 25 and 10; one item the vendor refuses (unknown revenue
-    // account) gets its own error and the others land.
+    // 60 invoices go in batches of 25, 25 and 10; one item the vendor refuses (a customer the
+    // office does not have; an unknown revenue account is refused before the wire, Q25) gets its
+    // own error and the others land.
     let mut all = docs(60);
-    all[7].lines[0].account = "9999".into();
+    all[7].customer = "9998".into();
     let before = e.sim.core().log.snapshot().len();
     let results = e.ledger.post_documents(&all).await;
     assert_eq!(results.len(), 60);
@@ -560,7 +561,7 @@ async fn t06_batches_of_25_split_on_generic_failure_with_each_items_outcome() {
                 err.vendor_error()
                     .and_then(|v| v.location.as_deref())
                     .unwrap_or_default()
-                    .contains("dim1"),
+                    .contains("dim2"),
                 "{err}"
             );
         } else {

@@ -491,3 +491,100 @@ async fn q15_off_create_with_existing_code_is_refused() {
         "Bakkerij De Vries & Zn"
     );
 }
+
+// ---------------------------------------------------------------- Q25
+
+/// Office A1 with two balance-sheet accounts whose codes differ only by a leading zero: `0110`
+/// (fixed assets) and `110` (a cash account of a branch).
+fn padded_accounts() -> TwinfieldSeed {
+    let account = |code: &str, name: &str| grootboek_sim::twinfield::Dimension {
+        office: OFFICE_A1.into(),
+        dim_type: "BAS".into(),
+        code: code.into(),
+        name: name.into(),
+        ..Default::default()
+    };
+    TwinfieldSeed {
+        dimensions: vec![
+            account("0110", "Inventaris"),
+            account("110", "Kas vestiging"),
+        ],
+        ..TwinfieldSeed::default()
+    }
+}
+
+const BROWSE_DIM1: &str = r#"<columns code="000"><column><field>fin.trs.head.office</field><visible>true</visible><operator>equal</operator><from>NLA000001</from></column><column><field>fin.trs.head.number</field><visible>true</visible></column><column><field>fin.trs.line.dim1</field><visible>true</visible></column><column><field>fin.trs.line.valuesigned</field><visible>true</visible></column></columns>"#;
+
+/// Post a sale of office equipment on `0110`, then read the browse: Twinfield shows the account
+/// as `110`. A naive client that books the correction on the code it read posts it to the other
+/// account `110`, and Twinfield accepts it.
+#[tokio::test]
+async fn q25_browse_reads_0110_as_110_and_a_naive_correction_lands_on_110() {
+    let env = env().await;
+    env.sim.seed(padded_accounts()).unwrap();
+    let sale = sales_invoice(OFFICE_A1, "1000", "100.00", "121.00", "VH", "final")
+        .replace("<dim1>8020</dim1>", "<dim1>0110</dim1>");
+    let doc = env.px_a(OFFICE_A1, &sale).await.doc();
+    assert_eq!(doc.attr("result"), Some("1"), "{}", doc.to_xml());
+    let number = number_of(&doc);
+    let stored = env.sim.transaction(OFFICE_A1, "VRK", &number).unwrap();
+    assert!(
+        stored.lines.iter().any(|l| l.dim1 == "0110"),
+        "stored as 0110"
+    );
+
+    let browse = env.px_a(OFFICE_A1, BROWSE_DIM1).await.doc();
+    let read: Vec<String> = browse
+        .children_named("tr")
+        .filter(|tr| cell(tr, "fin.trs.head.number") == number)
+        .map(|tr| cell(tr, "fin.trs.line.dim1"))
+        .collect();
+    assert!(read.contains(&"110".to_string()), "read as 110: {read:?}");
+    assert!(!read.contains(&"0110".to_string()), "{read:?}");
+
+    // The naive correction: a credit note on the code the browse showed.
+    let correction = sales_invoice(OFFICE_A1, "1000", "100.00", "121.00", "VH", "final")
+        .replace("<dim1>8020</dim1>", "<dim1>110</dim1>")
+        .replace(
+            "<debitcredit>debit</debitcredit>",
+            "<debitcredit>swap</debitcredit>",
+        )
+        .replace(
+            "<debitcredit>credit</debitcredit>",
+            "<debitcredit>debit</debitcredit>",
+        )
+        .replace(
+            "<debitcredit>swap</debitcredit>",
+            "<debitcredit>credit</debitcredit>",
+        );
+    let doc = env.px_a(OFFICE_A1, &correction).await.doc();
+    assert_eq!(doc.attr("result"), Some("1"), "{}", doc.to_xml());
+    let corrected = env
+        .sim
+        .transaction(OFFICE_A1, "VRK", &number_of(&doc))
+        .unwrap();
+    assert!(
+        corrected.lines.iter().any(|l| l.dim1 == "110"),
+        "the correction landed on the branch's cash account 110, not on 0110"
+    );
+}
+
+/// With Q25 off the browse shows the code as stored.
+#[tokio::test]
+async fn q25_off_browse_reads_the_stored_code() {
+    let env = env().await;
+    env.sim.core().switches.set("Q25", false);
+    env.sim.seed(padded_accounts()).unwrap();
+    let sale = sales_invoice(OFFICE_A1, "1000", "100.00", "121.00", "VH", "final")
+        .replace("<dim1>8020</dim1>", "<dim1>0110</dim1>");
+    let doc = env.px_a(OFFICE_A1, &sale).await.doc();
+    let number = number_of(&doc);
+    let browse = env.px_a(OFFICE_A1, BROWSE_DIM1).await.doc();
+    let read: Vec<String> = browse
+        .children_named("tr")
+        .filter(|tr| cell(tr, "fin.trs.head.number") == number)
+        .map(|tr| cell(tr, "fin.trs.line.dim1"))
+        .collect();
+    assert!(read.contains(&"0110".to_string()), "{read:?}");
+    assert!(!read.contains(&"110".to_string()), "{read:?}");
+}

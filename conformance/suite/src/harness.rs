@@ -47,6 +47,9 @@ pub struct Fixture {
     pub sales_journal: String,
     /// A revenue ledger account.
     pub revenue_account: String,
+    /// A ledger account whose stored code starts with a zero (`0110`), where the vendor has one
+    /// (Q25).
+    pub padded_account: Option<String>,
     /// A customer in the Netherlands.
     pub domestic_customer: String,
     /// A business customer in another EU country (intra-community supplies, Q02).

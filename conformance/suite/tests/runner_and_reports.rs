@@ -183,6 +183,7 @@ impl VendorBinding for FakeBinding {
                 other_administration_only_vat: None,
                 sales_journal: "VRK".into(),
                 revenue_account: "8000".into(),
+                padded_account: None,
                 domestic_customer: "C1".into(),
                 icp_customer: "C2".into(),
                 export_customer: "C3".into(),

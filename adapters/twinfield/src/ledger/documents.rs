@@ -190,6 +190,15 @@ impl TwinfieldLedger {
                 }
             }
         }
+        if self.cfg().defence("Q25") {
+            let accounts: std::collections::BTreeSet<&str> =
+                doc.lines.iter().map(|l| l.account.as_str()).collect();
+            for account in accounts {
+                self.check_account(&doc.administration, account)
+                    .await
+                    .map_err(|e| e.with_vendor(Vendor::Twinfield).with_operation(op))?;
+            }
+        }
         let receivables = customer
             .and_then(|c| c.collective_account)
             .unwrap_or_else(|| self.cfg().receivables_account.clone());

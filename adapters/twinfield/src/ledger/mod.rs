@@ -10,7 +10,7 @@ mod tokens;
 
 pub use self::documents::{BatchOutcome, PreparedDocument};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -36,6 +36,8 @@ pub struct TwinfieldLedger {
     pub(crate) t: Transport,
     oauth: OAuth,
     vat_cache: Mutex<HashMap<String, Arc<Vec<VatCode>>>>,
+    /// Ledger account codes found in an office, as (office, code), verbatim (Q25).
+    account_cache: Mutex<HashSet<(String, String)>>,
     /// Invoice PDF bytes by entry (Q11).
     pub(crate) pdf_bytes: Mutex<HashMap<EntryId, Arc<Vec<u8>>>>,
     /// Invoice PDF URLs by entry (only with the Q11 defence off).
@@ -110,6 +112,7 @@ impl TwinfieldLedger {
             t: Transport::new(config, http, broker, conn, budget),
             oauth,
             vat_cache: Mutex::new(HashMap::new()),
+            account_cache: Mutex::new(HashSet::new()),
             pdf_bytes: Mutex::new(HashMap::new()),
             pdf_urls: Mutex::new(HashMap::new()),
             written: Mutex::new(HashMap::new()),

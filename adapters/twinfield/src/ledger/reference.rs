@@ -70,6 +70,65 @@ impl TwinfieldLedger {
         Ok(out)
     }
 
+    /// Q25: make sure `code` is a balance-sheet (`BAS`) or profit-and-loss (`PNL`) account of
+    /// `office`, compared verbatim: never trimmed of zeros, never re-padded. Twinfield's browse
+    /// reads `0110` as `110`; a line written on the code read that way posts to another account,
+    /// or to none. A code the office does not have is refused as a validation error that names
+    /// the stored codes differing from it only by leading zeros. Found codes are cached.
+    pub async fn check_account(&self, office: &str, code: &str) -> Result<()> {
+        let key = (office.to_string(), code.to_string());
+        if lock(&self.account_cache).contains(&key) {
+            return Ok(());
+        }
+        if code.is_empty() || code.contains(['*', '?']) || code.trim() != code {
+            return Err(Error::validation(format!(
+                "ledger account {code:?} is not a code Twinfield can store (Q25)"
+            )));
+        }
+        let digits = code.trim_start_matches('0');
+        let pattern = format!("*{digits}");
+        let mut near = Vec::new();
+        for dim_type in ["BAS", "PNL"] {
+            let mut first_row = 1;
+            loop {
+                let q = FinderQuery {
+                    kind: "DIM",
+                    pattern: &pattern,
+                    field: 1,
+                    first_row,
+                    max_rows: FINDER_PAGE,
+                    options: vec![("office", office), ("dimtype", dim_type)],
+                };
+                let page = self.t.finder(office, &q, "check_account").await?;
+                let n = page.rows.len() as u32;
+                for stored in page.rows.iter().filter_map(|r| r.first()) {
+                    if stored == code {
+                        lock(&self.account_cache).insert(key);
+                        return Ok(());
+                    }
+                    if stored.trim_start_matches('0') == digits {
+                        near.push(stored.clone());
+                    }
+                }
+                first_row += n;
+                if n == 0 || first_row > page.total_rows {
+                    break;
+                }
+            }
+        }
+        let hint = if near.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; it stores {} (codes are kept exactly as stored)",
+                near.join(", ")
+            )
+        };
+        Err(Error::validation(format!(
+            "ledger account {code} does not exist in office {office}{hint} (Q25)"
+        )))
+    }
+
     /// Forget the cached VAT codes (all offices).
     pub fn clear_vat_cache(&self) {
         lock(&self.vat_cache).clear();

@@ -17,6 +17,8 @@
 //! - **Q12** — the REST-style read shows the state of 30 simulated seconds ago. Off: current.
 //! - **Q15** — writing a dimension with an existing code overwrites it. Off: refused with an
 //!   error on `code` unless the request carries the existing `<uid>` (read-modify-write).
+//! - **Q25** — a browse reads an all-digit ledger account code as a number: `0110` is shown as
+//!   `110`, while ProcessXml reads and writes keep and require `0110`. Off: the stored code.
 //!
 //! Fair use (T05/T06) is in [`rate_limit`]; oversize batches (more than 25 children, more than
 //! 1000 lines) get Twinfield's generic server fault.
@@ -50,7 +52,7 @@ use rate_limit::RateLimiter;
 use state::State;
 
 /// The quirk switches of this simulator (catalog IDs).
-pub const QUIRKS: &[&str] = &["Q03", "Q06", "Q11", "Q12", "Q15"];
+pub const QUIRKS: &[&str] = &["Q03", "Q06", "Q11", "Q12", "Q15", "Q25"];
 
 /// How many clusters the simulator runs.
 pub const CLUSTERS: u8 = 2;

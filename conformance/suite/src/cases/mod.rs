@@ -23,6 +23,7 @@ mod q14_amsterdam_dates;
 mod q15_create_refuses_taken_code;
 mod q16_webhook_before_entity;
 mod q24_zero_rate_needs_vat_code;
+mod q25_codes_kept_as_stored;
 mod r01_fault_after_commit;
 mod r02_secrets_stay_home;
 pub mod r03_concurrent_creates;
@@ -78,6 +79,7 @@ pub fn all() -> Vec<Arc<dyn Case>> {
         Arc::new(t08_company_code_convention::T08),
         Arc::new(t09_marked_and_reversed::T09),
         Arc::new(q24_zero_rate_needs_vat_code::Q24),
+        Arc::new(q25_codes_kept_as_stored::Q25),
         Arc::new(r01_fault_after_commit::R01),
         Arc::new(r02_secrets_stay_home::R02),
         Arc::new(r03_concurrent_creates::R03),

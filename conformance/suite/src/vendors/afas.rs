@@ -127,6 +127,7 @@ impl VendorBinding for AfasBinding {
             other_administration_only_vat: None,
             sales_journal: "10".into(),
             revenue_account: "8000".into(),
+            padded_account: None,
             domestic_customer: "10001".into(),
             icp_customer: "10002".into(),
             export_customer: "10004".into(),

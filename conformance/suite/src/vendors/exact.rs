@@ -201,6 +201,7 @@ impl VendorBinding for ExactBinding {
             other_administration_only_vat: Some(SeededVat::new("1", 9)),
             sales_journal: "70".into(),
             revenue_account: "8000".into(),
+            padded_account: None,
             domestic_customer: "C1".into(),
             icp_customer: "C2".into(),
             export_customer: "C3".into(),

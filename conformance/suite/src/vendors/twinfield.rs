@@ -82,6 +82,14 @@ fn world() -> TwinfieldSeed {
         dimensions.push(customer(o, "1000", "Bakkerij Jansen", "NL"));
         dimensions.push(customer(o, "1001", "Maschinenbau Köln GmbH", "DE"));
         dimensions.push(customer(o, "1002", "Acme Machinery Inc.", "US"));
+        // A fixed-asset account stored with a leading zero (Q25).
+        dimensions.push(Dimension {
+            office: o.into(),
+            dim_type: "BAS".into(),
+            code: "0110".into(),
+            name: "Inventaris".into(),
+            ..Default::default()
+        });
     }
     TwinfieldSeed {
         clients: vec![SeedClient {
@@ -211,6 +219,7 @@ impl VendorBinding for TwinfieldBinding {
             other_administration_only_vat: Some(SeededVat::new("VL", 9)),
             sales_journal: "VRK".into(),
             revenue_account: "8000".into(),
+            padded_account: Some("0110".into()),
             domestic_customer: "1000".into(),
             icp_customer: "1001".into(),
             export_customer: "1002".into(),

@@ -116,6 +116,22 @@ struct RowCtx<'a> {
     tx: &'a Transaction,
     line: &'a TransactionLine,
     q06: bool,
+    q25: bool,
+}
+
+/// Q25: the browse reads an all-digit ledger account code as a number, so a code stored as
+/// `0110` is shown as `110`; ProcessXml reads and writes keep the stored `0110`.
+fn read_form(q25: bool, code: &str) -> String {
+    if q25 && code.len() > 1 && code.bytes().all(|b| b.is_ascii_digit()) {
+        let trimmed = code.trim_start_matches('0');
+        if trimmed.is_empty() {
+            "0".into()
+        } else {
+            trimmed.into()
+        }
+    } else {
+        code.into()
+    }
 }
 
 fn dim_name(office: &Office, code: &str) -> (String, String) {
@@ -173,7 +189,7 @@ fn value_of(r: &RowCtx<'_>, field: &str) -> String {
             r.tx.modified.clone()
         }
         "fin.trs.head.origin" => "import".into(),
-        "fin.trs.line.dim1" => r.line.dim1.clone(),
+        "fin.trs.line.dim1" => read_form(r.q25, &r.line.dim1),
         "fin.trs.line.dim1name" => dim_name(r.office, &r.line.dim1).0,
         "fin.trs.line.dim1type" => dim_name(r.office, &r.line.dim1).1,
         "fin.trs.line.dim2" => r.line.dim2.clone(),
@@ -290,6 +306,7 @@ pub(super) fn browse(ctx: &Ctx<'_>, mut doc: Element) -> Result<Element, Fault> 
         return Ok(doc);
     };
     let q06 = ctx.core.quirk("Q06");
+    let q25 = ctx.core.quirk("Q25");
     let visible: Vec<&Column> = cols.iter().filter(|c| c.visible).collect();
     let mut th = Element::new("th");
     for c in &visible {
@@ -308,6 +325,7 @@ pub(super) fn browse(ctx: &Ctx<'_>, mut doc: Element) -> Result<Element, Fault> 
                 tx: &stored.tx,
                 line,
                 q06,
+                q25,
             };
             let rel = relation_type(office, line);
             let in_scope = match scope {
