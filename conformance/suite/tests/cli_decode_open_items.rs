@@ -801,3 +801,131 @@ async fn decode_administrations_tokens_and_write_outcomes() {
     let text = String::from_utf8(table.stdout).unwrap();
     assert!(text.contains("refused"), "{text}");
 }
+
+/// Issue 17: `open-items --all-administrations` over 200 offices of one organisation lists each
+/// (every office's own open invoice is in its result) within the shared budget: the simulator
+/// answered no request with 429.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_items_over_200_twinfield_offices_within_the_budget() {
+    use grootboek_sim::twinfield::{Dimension, SeedOffice, Transaction, TransactionLine};
+    const CLIENT: &str = "grootboek-demo";
+    const SECRET: &str = "demo-secret";
+    const REDIRECT: &str = "http://localhost:8080/callback";
+    const ORG: &str = "ORG-A";
+    const OFFICES: usize = 200;
+    let sim = TwinfieldSim::start("127.0.0.1".parse().unwrap())
+        .await
+        .unwrap();
+    let mut seed = TwinfieldSeed::demo();
+    for n in 0..OFFICES {
+        let office = format!("NLX{n:06}");
+        seed.offices.push(SeedOffice {
+            organisation: ORG.into(),
+            code: office.clone(),
+            name: format!("Vestiging {n}"),
+            ..SeedOffice::default()
+        });
+        seed.dimensions.push(Dimension {
+            office: office.clone(),
+            dim_type: "DEB".into(),
+            code: "1000".into(),
+            name: "Bakkerij Jansen".into(),
+            country: "NL".into(),
+            ..Dimension::default()
+        });
+        let gross = rust_decimal::Decimal::from(100 + n as i64);
+        seed.transactions.push(Transaction {
+            office: office.clone(),
+            code: "VRK".into(),
+            number: format!("2026{n:05}"),
+            status: "final".into(),
+            date: NaiveDate::from_ymd_opt(2026, 5, 4),
+            invoice_number: format!("X-{n:03}"),
+            lines: vec![
+                TransactionLine {
+                    line_type: "total".into(),
+                    dim1: "1300".into(),
+                    dim2: "1000".into(),
+                    debit_credit: "debit".into(),
+                    value: gross,
+                    open_value: Some(gross),
+                    match_status: "available".into(),
+                    ..TransactionLine::default()
+                },
+                TransactionLine {
+                    line_type: "detail".into(),
+                    dim1: "8000".into(),
+                    debit_credit: "credit".into(),
+                    value: gross,
+                    vat_code: "VN".into(),
+                    ..TransactionLine::default()
+                },
+            ],
+            ..Transaction::default()
+        });
+    }
+    sim.seed(seed).unwrap();
+    let refresh = sim.issue_tokens(CLIENT, ORG).unwrap().refresh_token;
+    let login = sim.login_url();
+    let env = [
+        ("GROOTBOEK_TWINFIELD_CLIENT_ID", CLIENT),
+        ("GROOTBOEK_TWINFIELD_CLIENT_SECRET", SECRET),
+        ("GROOTBOEK_TWINFIELD_REDIRECT_URI", REDIRECT),
+        ("GROOTBOEK_TWINFIELD_ORGANISATION", ORG),
+        ("GROOTBOEK_TWINFIELD_REFRESH_TOKEN", refresh.as_str()),
+        ("GROOTBOEK_TWINFIELD_CERTIFIED", "true"),
+    ];
+    let out = run(
+        &[
+            "open-items",
+            "--vendor",
+            "twinfield",
+            "--all-administrations",
+            "--jobs",
+            "8",
+            "--base-url",
+            &login,
+        ],
+        &env,
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let runs = v["per_administration"].as_array().unwrap();
+    for n in 0..OFFICES {
+        let office = format!("NLX{n:06}");
+        let run = runs
+            .iter()
+            .find(|r| r["administration"]["code"] == office.as_str())
+            .unwrap_or_else(|| panic!("{office} is not in the run"));
+        let items = run["open_items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{office}: {run}"));
+        let item = items
+            .iter()
+            .find(|i| i["reference"] == format!("X-{n:03}").as_str())
+            .unwrap_or_else(|| panic!("{office}'s invoice is not listed: {run}"));
+        assert_eq!(
+            item["open_amount"]["amount"],
+            format!("{}.00", 100 + n),
+            "{office}"
+        );
+    }
+    let credits = sim.credits();
+    assert_eq!(credits.rejected_total, 0, "429s: {:?}", credits.buckets);
+    let used: u64 = credits
+        .buckets
+        .iter()
+        .filter(|b| b.kind == "client_organisation")
+        .map(|b| b.total_charged)
+        .sum();
+    println!(
+        "{} administrations listed, {used} credits on the client+organisation bucket, 0 × 429",
+        runs.len()
+    );
+    assert!(runs.len() > OFFICES, "the demo offices are listed too");
+}
