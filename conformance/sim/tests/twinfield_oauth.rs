@@ -226,27 +226,63 @@ async fn t01_authorize_requires_nonce_scope_and_exact_redirect() {
     );
 }
 
+/// The token endpoint authenticates the client by Basic or by `client_id` and `client_secret`
+/// in the form body: php-twinfield's `PhpTwinfield\Secure\Provider\OAuthProvider` leaves the
+/// token request to league/oauth2-client's default, which puts them in the body, and that client
+/// works against the real login host. No credentials, or a wrong secret either way, is
+/// `401 invalid_client`.
 #[tokio::test]
-async fn t01_token_endpoint_needs_basic_client_auth() {
+async fn t01_token_endpoint_takes_client_credentials_as_basic_or_in_the_form() {
     let env = env().await;
+    let post_form = |form: Vec<(&'static str, String)>| {
+        env.http
+            .post(format!(
+                "{}/auth/authentication/connect/token",
+                env.sim.login_url()
+            ))
+            .form(&form)
+            .send()
+    };
+    // In the form body: tokens.
     let code = code_for(&env, "ORG-A").await;
-    let resp = env
-        .http
-        .post(format!(
-            "{}/auth/authentication/connect/token",
-            env.sim.login_url()
-        ))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", REDIRECT),
-            ("client_id", CLIENT),
-            ("client_secret", SECRET),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let resp = post_form(vec![
+        ("grant_type", "authorization_code".into()),
+        ("code", code.clone()),
+        ("redirect_uri", REDIRECT.into()),
+        ("client_id", CLIENT.into()),
+        ("client_secret", SECRET.into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert!(
+        body["access_token"].as_str().is_some_and(|t| !t.is_empty()),
+        "{body}"
+    );
+
+    // No credentials at all.
+    let code = code_for(&env, "ORG-A").await;
+    let resp = post_form(vec![
+        ("grant_type", "authorization_code".into()),
+        ("code", code.clone()),
+        ("redirect_uri", REDIRECT.into()),
+    ])
+    .await
+    .unwrap();
     assert_eq!(resp.status().as_u16(), 401);
+    // A wrong secret in the form.
+    let resp = post_form(vec![
+        ("grant_type", "authorization_code".into()),
+        ("code", code.clone()),
+        ("redirect_uri", REDIRECT.into()),
+        ("client_id", CLIENT.into()),
+        ("client_secret", "wrong".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(resp.status().as_u16(), 401);
+    // A wrong secret as Basic.
     let (status, body) = token(
         &env,
         &basic(CLIENT, "wrong"),
@@ -261,6 +297,18 @@ async fn t01_token_endpoint_needs_basic_client_auth() {
         (status, body["error"].as_str()),
         (401, Some("invalid_client"))
     );
+    // The code was never spent by the refused attempts: Basic with the right secret takes it.
+    let (status, body) = token(
+        &env,
+        &basic(CLIENT, SECRET),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
 }
 
 #[tokio::test]

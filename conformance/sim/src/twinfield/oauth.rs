@@ -5,7 +5,8 @@
 //!   containing `twf.organisationUser` and a `nonce`. No login page: the organisation that
 //!   consents is `sim_organisation` (a simulator parameter) or else the first one seeded.
 //!   Answers `302` to the redirect URI with `code` and `state` (or `error`).
-//! - `POST token` — `Authorization: Basic base64(client_id:client_secret)`, form body;
+//! - `POST token` — `Authorization: Basic base64(client_id:client_secret)` or `client_id` and
+//!   `client_secret` in the form body, form body;
 //!   `grant_type=authorization_code` (code single-use, 5 minutes, same `redirect_uri`) or
 //!   `grant_type=refresh_token`. Access tokens live 3600 s on the simulated clock; the refresh
 //!   token (with `offline_access`) never expires but dies on revocation (T04): `invalid_grant`.
@@ -264,11 +265,17 @@ async fn token(
     };
     let now = sh.core.clock.now();
     let mut st = sh.lock();
-    let Some((client_id, secret)) = basic_client(&headers) else {
+    // Client credentials as Basic authentication, or in the form body (`client_secret_post`),
+    // as Twinfield's IdentityServer login host takes either.
+    let from_form = || match (form.get("client_id"), form.get("client_secret")) {
+        (Some(id), Some(secret)) if !id.is_empty() => Some((id.clone(), secret.clone())),
+        _ => None,
+    };
+    let Some((client_id, secret)) = basic_client(&headers).or_else(from_form) else {
         return oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
-            "Basic client authentication required",
+            "client authentication required (Basic, or client_id and client_secret in the form)",
         );
     };
     let authenticated = st
