@@ -4,7 +4,8 @@ WSDL (`processxml.asmx?wsdl`).
 A token is taken from the simulator's control API (instead of the browser consent), its cluster
 from the access-token validation endpoint, as every Twinfield client does; zeep then loads the
 WSDL from that cluster and calls `ProcessXmlString` with the `Header` SOAP header: the office
-list, a customer read, a customer created and read back. ProcessXml itself has no paging (the
+list, a customer read, a customer created and read back, and the office list again through the
+SOAP 1.2 port. ProcessXml itself has no paging (the
 Finder service pages, through `finder.asmx`, whose WSDL the simulator does not serve yet).
 Exits non-zero on the first broken expectation.
 """
@@ -76,6 +77,16 @@ def main():
         OFFICE,
     )
     check("read back name", back.findtext("name"), "Zeep Klant BV")
+
+    # The same office list through the WSDL's SOAP 1.2 port: zeep sends application/soap+xml and
+    # reads the answer only if it comes back as a SOAP 1.2 envelope.
+    soap12 = client.bind("ProcessXml", "ProcessXmlSoap12")
+    result = soap12.ProcessXmlString(
+        xmlRequest="<list><type>offices</type></list>",
+        _soapheaders=[header_type(AccessToken=token, CompanyCode=None)],
+    )
+    codes = [o.text for o in ET.fromstring(result).iter("office")]
+    check("offices listed over SOAP 1.2", codes, ["NLA000001", "NLA000002"])
 
 
 if __name__ == "__main__":

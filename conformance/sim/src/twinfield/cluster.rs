@@ -202,16 +202,20 @@ fn company(cx: &ClusterCtx, req: &SoapRequest, org: &str) -> Result<Option<Strin
     Ok(None)
 }
 
+/// The action of a request: the `SOAPAction` header (SOAP 1.1) or the `action` parameter of
+/// its `Content-Type` (SOAP 1.2).
 fn soap_action(headers: &HeaderMap) -> Option<String> {
     headers
         .get("soapaction")
         .and_then(|v| v.to_str().ok())
         .map(|v| v.trim().trim_matches('"').to_string())
         .filter(|v| !v.is_empty())
+        .or_else(|| soap::SoapVersion::action_of(headers))
 }
 
 async fn processxml(State(cx): State<ClusterCtx>, headers: HeaderMap, body: Bytes) -> Response {
     let now = cx.sh.core.clock.now();
+    let version = soap::SoapVersion::of(&headers);
     let actor = format!("{}/webservices/processxml.asmx?wsdl", cx.url());
     let parsed = std::str::from_utf8(&body)
         .map_err(|_| Fault::invalid_xml(&XmlError::Malformed("not UTF-8".into())))
@@ -251,7 +255,7 @@ async fn processxml(State(cx): State<ClusterCtx>, headers: HeaderMap, body: Byte
         Ok(r) => r,
         Err(f) => f.render(&actor, &source),
     };
-    with_headers(resp, &permit)
+    with_headers(soap::answer_in(version, resp), &permit)
 }
 
 fn handle_processxml(
@@ -296,6 +300,7 @@ fn handle_processxml(
 
 async fn finder_route(State(cx): State<ClusterCtx>, headers: HeaderMap, body: Bytes) -> Response {
     let now = cx.sh.core.clock.now();
+    let version = soap::SoapVersion::of(&headers);
     let actor = format!("{}/webservices/finder.asmx?wsdl", cx.url());
     let parsed = std::str::from_utf8(&body)
         .map_err(|_| Fault::invalid_xml(&XmlError::Malformed("not UTF-8".into())))
@@ -347,7 +352,7 @@ async fn finder_route(State(cx): State<ClusterCtx>, headers: HeaderMap, body: By
         Ok(soap::envelope_response(&finder::search(&ctx, &req.body)))
     })();
     let resp = result.unwrap_or_else(|f| f.render(&actor, "Search"));
-    with_headers(resp, &permit)
+    with_headers(soap::answer_in(version, resp), &permit)
 }
 
 fn rest_view(tx: &Transaction, q06: bool) -> RestView {

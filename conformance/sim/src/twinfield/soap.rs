@@ -1,5 +1,10 @@
-//! SOAP 1.1 plumbing: reading the envelope and its Twinfield `Header`, writing result
-//! envelopes and SOAP faults with Twinfield's `detail/{message,code,source}`.
+//! SOAP plumbing: reading the envelope and its Twinfield `Header`, writing result envelopes and
+//! SOAP faults with Twinfield's `detail/{message,code,source}`.
+//!
+//! Answers are rendered in SOAP 1.1; a request that came in on the SOAP 1.2 binding (the WSDL's
+//! `ProcessXmlSoap12` port: `Content-Type: application/soap+xml`) is answered in SOAP 1.2 by
+//! [`answer_in`]: the 1.2 envelope namespace, `application/soap+xml`, and a fault as
+//! `Code/Value` (`soap:Sender` / `soap:Receiver`), `Reason/Text`, `Node` and `Detail`.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +20,55 @@ const ENVELOPE_OPEN: &str = concat!(
     r#"xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soap:Body>"#
 );
 const ENVELOPE_CLOSE: &str = "</soap:Body></soap:Envelope>";
+const SOAP11_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+const SOAP12_NS: &str = "http://www.w3.org/2003/05/soap-envelope";
+
+/// The SOAP version of a request, from its `Content-Type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SoapVersion {
+    /// `text/xml`, the `SOAPAction` header.
+    Soap11,
+    /// `application/soap+xml`, the action as a `Content-Type` parameter.
+    Soap12,
+}
+
+impl SoapVersion {
+    /// The version a request's headers name.
+    pub(crate) fn of(headers: &axum::http::HeaderMap) -> Self {
+        let soap12 = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("application/soap+xml")
+            });
+        if soap12 {
+            Self::Soap12
+        } else {
+            Self::Soap11
+        }
+    }
+
+    /// The SOAP 1.2 `action` parameter of a `Content-Type`, if any.
+    pub(crate) fn action_of(headers: &axum::http::HeaderMap) -> Option<String> {
+        let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+        ct.split(';').find_map(|p| {
+            let (k, v) = p.split_once('=')?;
+            (k.trim().eq_ignore_ascii_case("action"))
+                .then(|| v.trim().trim_matches('"').to_string())
+                .filter(|v| !v.is_empty())
+        })
+    }
+}
+
+/// The body of an answer as rendered in SOAP 1.1, kept so that [`answer_in`] can re-render it.
+#[derive(Clone)]
+struct Soap11Body(String);
+
+/// The SOAP 1.2 rendering of a fault, kept beside its 1.1 body.
+#[derive(Clone)]
+struct Soap12Fault(String);
 
 /// The Twinfield `Header` of a request.
 #[derive(Debug, Clone, Default)]
@@ -156,15 +210,62 @@ impl Fault {
             .with_child(Element::text_el("faultstring", &self.message))
             .with_child(Element::text_el("faultactor", actor))
             .with_child(detail);
-        xml_response(
+        let mut resp = xml_response(
             self.status,
             format!("{ENVELOPE_OPEN}{}{ENVELOPE_CLOSE}", fault.to_xml()),
-        )
+        );
+        let detail12 = Element::new("soap:Detail")
+            .with_child(Element::text_el("message", &self.message))
+            .with_child(Element::text_el("code", &self.code.to_string()))
+            .with_child(Element::text_el("source", source));
+        let fault12 = Element::new("soap:Fault")
+            .with_child(Element::new("soap:Code").with_child(Element::text_el(
+                "soap:Value",
+                if self.client {
+                    "soap:Sender"
+                } else {
+                    "soap:Receiver"
+                },
+            )))
+            .with_child(Element::new("soap:Reason").with_child(
+                Element::text_el("soap:Text", &self.message).with_attr("xml:lang", "en"),
+            ))
+            .with_child(Element::text_el("soap:Node", actor))
+            .with_child(detail12);
+        let body12 = format!("{ENVELOPE_OPEN}{}{ENVELOPE_CLOSE}", fault12.to_xml())
+            .replacen(SOAP11_NS, SOAP12_NS, 1);
+        resp.extensions_mut().insert(Soap12Fault(body12));
+        resp
     }
 }
 
+/// `resp` as the answer to a request of version `v`: unchanged for SOAP 1.1; for SOAP 1.2 the
+/// envelope in the 1.2 namespace (a fault in the 1.2 structure) as `application/soap+xml`. An
+/// answer that is not a SOAP envelope (a 429's text) is left as it is.
+pub(crate) fn answer_in(v: SoapVersion, mut resp: Response) -> Response {
+    if v == SoapVersion::Soap11 {
+        return resp;
+    }
+    let body = if let Some(Soap12Fault(b)) = resp.extensions_mut().remove::<Soap12Fault>() {
+        b
+    } else if let Some(Soap11Body(b)) = resp.extensions_mut().remove::<Soap11Body>() {
+        b.replacen(SOAP11_NS, SOAP12_NS, 1)
+    } else {
+        return resp;
+    };
+    let (mut parts, _) = resp.into_parts();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/soap+xml; charset=utf-8"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(body))
+}
+
 fn xml_response(status: StatusCode, body: String) -> Response {
+    let kept = Soap11Body(body.clone());
     let mut resp = (status, body).into_response();
+    resp.extensions_mut().insert(kept);
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/xml; charset=utf-8"),
