@@ -12,7 +12,8 @@
 //! | kind | payload | notes |
 //! |---|---|---|
 //! | open items | browse `<columns code="100">` result (`<browse>`) | only open relation lines, decided from `openbasevaluesigned` (Q06); amounts in EUR unless a row names its currency; a row without `<key>` takes the office passed in |
-//! | invoice / credit note | transaction read (`<transaction>`, or `<transactions>` with several) | the VAT rate is derived from each line's `vatvalue` and `value` (the adapter uses the office's VAT table when it has it) |
+//! | invoice / credit note | transaction read (`<transaction>`, or `<transactions>` with several) | the VAT rate is derived from each line's `vatvalue` and `value` (the adapter uses the office's VAT table when it has it); a transaction on a supplier (purchase) is refused |
+//! | invoice / credit note | invoicing-module document (`<salesinvoice>`, or `<salesinvoices>`) | a final invoice is identified by its `<financials>` (day book, transaction number); a concept has none and is refused; the lines must add up to `totals/valueinc`; VAT rates from `<vatlines>` |
 //! | dimensions | dimension read (`<dimension>`) or list (`<dimensions type="DEB">`) | a list gives only codes and names |
 
 use grootboek_core::runtime::token::TokenSummary;
@@ -23,7 +24,9 @@ use grootboek_core::{
 
 use crate::mapping::browse::{self, OpenRule};
 use crate::mapping::errors::{element_errors, fault_error, result_error, succeeded};
-use crate::mapping::{dimension as dimmap, kind_of, transaction as txmap};
+use crate::mapping::{
+    dimension as dimmap, kind_of, sales_invoice as invoicemap, transaction as txmap,
+};
 use crate::xml::read::{Ev, Node, Pull};
 use crate::xml::soap::{process_xml_reply, Reply};
 
@@ -287,8 +290,9 @@ pub fn open_items(bytes: &[u8], office: Option<&str>) -> Result<Vec<OpenItem>> {
 }
 
 /// Sales invoices from a saved transaction read (`<transaction>`, or `<transactions>` holding
-/// several). A transaction whose total line makes it a credit note is refused, as is a child
-/// Twinfield refused (`result="0"`). VAT rates come from the lines' amounts.
+/// several) or from invoicing-module documents (`<salesinvoice>`, `<salesinvoices>`; see
+/// [`crate::mapping::sales_invoice`]). A document that is a credit note is refused, as is a
+/// child Twinfield refused (`result="0"`). VAT rates come from the lines' amounts.
 pub fn invoice(bytes: &[u8]) -> Result<Vec<PostedDocument>> {
     documents(bytes, DocumentKind::Invoice)
 }
@@ -308,18 +312,28 @@ fn with_article(kind: DocumentKind) -> &'static str {
 fn documents(bytes: &[u8], expected: DocumentKind) -> Result<Vec<PostedDocument>> {
     let doc = parsed(
         bytes,
-        &["transaction", "transactions"],
-        "a transaction read",
+        &[
+            "transaction",
+            "transactions",
+            "salesinvoice",
+            "salesinvoices",
+        ],
+        "a transaction read or a sales invoice",
     )?;
-    let children: Vec<&Node> = if doc.name == "transaction" {
+    let child = if doc.name.starts_with("salesinvoice") {
+        "salesinvoice"
+    } else {
+        "transaction"
+    };
+    let children: Vec<&Node> = if doc.name == child {
         vec![&doc]
     } else {
-        doc.children_named("transaction").collect()
+        doc.children_named(child).collect()
     };
     if children.is_empty() {
         return Err(twinfield_error(
             ErrorKind::Validation,
-            "the <transactions> document holds no <transaction>",
+            format!("the <{}> document holds no <{child}>", doc.name),
         ));
     }
     let no_rates = |_: &str| None;
@@ -329,7 +343,11 @@ fn documents(bytes: &[u8], expected: DocumentKind) -> Result<Vec<PostedDocument>
             if let Some(e) = result_error(t, OPERATION) {
                 return Err(e);
             }
-            let posted = txmap::from_node(t, &no_rates)?;
+            let posted = if child == "salesinvoice" {
+                invoicemap::from_node(t)?
+            } else {
+                txmap::from_node(t, &no_rates)?
+            };
             if posted.document.kind != expected {
                 return Err(twinfield_error(
                     ErrorKind::Validation,

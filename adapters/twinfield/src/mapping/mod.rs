@@ -5,6 +5,7 @@ pub mod dimension;
 pub mod errors;
 pub mod finder;
 pub mod office;
+pub mod sales_invoice;
 pub mod transaction;
 pub mod vat;
 

@@ -250,8 +250,13 @@ pub fn from_node(n: &Node, rate_of: &dyn Fn(&str) -> Option<Decimal>) -> Result<
                 }
             })
             .normalize();
+        let account = l.text_of("dim1").ok_or_else(|| {
+            protocol(format!(
+                "transaction {id}: a detail line has no `dim1` (R04)"
+            ))
+        })?;
         out_lines.push(SalesLine {
-            account: l.text_of("dim1").unwrap_or_default().to_string(),
+            account: account.to_string(),
             description: l.text_of("description").unwrap_or_default().to_string(),
             net_amount: net,
             vat_code,
@@ -265,8 +270,22 @@ pub fn from_node(n: &Node, rate_of: &dyn Fn(&str) -> Option<Decimal>) -> Result<
         kind,
         administration: id.administration.clone(),
         journal: id.journal.clone(),
-        customer: total.text_of("dim2").unwrap_or_default().to_string(),
-        reference: h.text_of("invoicenumber").unwrap_or_default().to_string(),
+        customer: total
+            .text_of("dim2")
+            .ok_or_else(|| {
+                protocol(format!(
+                    "transaction {id}: the total line has no `dim2` (the customer) (R04)"
+                ))
+            })?
+            .to_string(),
+        reference: h
+            .text_of("invoicenumber")
+            .ok_or_else(|| {
+                protocol(format!(
+                    "transaction {id}: the header has no `invoicenumber` (R04)"
+                ))
+            })?
+            .to_string(),
         description: total.text_of("description").map(str::to_string),
         date: parse_date(h.text_of("date").unwrap_or_default())?,
         due_date: h.text_of("duedate").map(parse_date).transpose()?,
