@@ -490,6 +490,87 @@ mod tests {
         );
     }
 
+    /// Browse answers carry different amount columns: base values only, or transaction values
+    /// only; each reads its real amounts (never 0.00), and a browse of supplier lines is refused
+    /// rather than read as receivables.
+    #[test]
+    fn browse_variants_read_their_own_amount_columns_and_refuse_creditor_lines() {
+        let items = open_items(&shared("browse-open-items-basevalue.xml"), None).unwrap();
+        let amounts: Vec<_> = items
+            .iter()
+            .map(|i| (i.reference.as_str(), i.amount.amount, i.open_amount.amount))
+            .collect();
+        assert_eq!(
+            amounts,
+            [
+                ("F-31", dec!(242.00), dec!(242.00)),
+                ("F-32", dec!(605.00), dec!(105.00))
+            ]
+        );
+        assert_eq!(items[1].relation, "1001");
+        assert_eq!(items[0].entry.as_ref().unwrap().key, "202600031");
+
+        let items = open_items(&shared("browse-open-items-openvalue-only.xml"), None).unwrap();
+        let amounts: Vec<_> = items
+            .iter()
+            .map(|i| (i.reference.as_str(), i.amount.amount, i.open_amount.amount))
+            .collect();
+        assert_eq!(
+            amounts,
+            [
+                ("F-41", dec!(121.00), dec!(121.00)),
+                ("F-42", dec!(-30.25), dec!(-30.25))
+            ]
+        );
+
+        let e = open_items(&shared("browse-creditor-lines.xml"), None).unwrap_err();
+        assert!(
+            e.message().contains("supplier 2000") && e.message().contains("payable"),
+            "{e}"
+        );
+    }
+
+    /// Invoicing-module documents: a final one (with a discount line) reads with its ledger
+    /// entry, exact amounts and signs, also inside the SOAP answer; a concept is refused.
+    #[test]
+    fn sales_invoice_documents_final_and_concept() {
+        for bytes in [
+            shared("salesinvoice-read-final.xml"),
+            in_envelope(&shared("salesinvoice-read-final.xml")),
+        ] {
+            let docs = invoice(&bytes).unwrap();
+            let [p] = &docs[..] else {
+                panic!("one document: {docs:?}")
+            };
+            assert_eq!(
+                (
+                    p.id.administration.as_str(),
+                    p.id.journal.as_str(),
+                    p.id.key.as_str()
+                ),
+                ("NLA000001", "VRK", "202600018")
+            );
+            assert_eq!(p.document.reference, "18");
+            assert_eq!(p.document.customer, "1000");
+            assert_eq!(p.document.date.to_string(), "2026-05-12");
+            assert_eq!(p.document.lines.len(), 2);
+            assert_eq!(p.document.lines[1].net_amount, dec!(-5.00));
+            assert_eq!(p.document.lines[1].vat_amount, dec!(-1.05));
+            assert!(p.document.lines.iter().all(|l| l.account == "8020"));
+            assert!(p.document.lines.iter().all(|l| l.vat_rate == dec!(21)));
+            assert_eq!(p.document.net_total().amount, dec!(85.00));
+            assert_eq!(p.document.gross_total().amount, dec!(102.85));
+            assert_eq!(p.status.as_deref(), Some("final"));
+        }
+        let e = credit_note(&shared("salesinvoice-read-final.xml")).unwrap_err();
+        assert!(e.message().contains("not a credit note"), "{e}");
+        let e = invoice(&shared("salesinvoice-read-concept.xml")).unwrap_err();
+        assert!(
+            e.message().contains("concept") && e.message().contains("17"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn a_refused_child_of_a_batch_is_an_error_with_its_path() {
         let e = invoice(&shared("transactions-batch-mixed.xml")).unwrap_err();

@@ -202,6 +202,20 @@ pub fn open_item(
     let Some(relation) = row.get("fin.trs.line.dim2") else {
         return Ok(None);
     };
+    // Sales and purchase told apart: a supplier line (a browse of code 200, or 000 across the
+    // ledger) is a payable, never returned as a receivable.
+    if let Some(t) = row
+        .get("fin.trs.line.dim2type")
+        .filter(|t| !t.is_empty() && *t != "DEB")
+    {
+        return Err(grootboek_core::Error::unsupported(format!(
+            "a browse row is a line on {} {relation} (`fin.trs.line.dim2type` `{t}`), not on a \
+             customer: a payable is never read as a receivable (the purchase side is not \
+             supported yet)",
+            if t == "CRD" { "supplier" } else { "relation" }
+        ))
+        .with_vendor(grootboek_core::Vendor::Twinfield));
+    }
     let currency: Currency = row
         .get("fin.trs.head.curcode")
         .map(str::parse)
@@ -219,24 +233,25 @@ pub fn open_item(
         (None, Some(v)) => (parse_amount(v)?, base),
         (None, None) => {
             return Err(protocol(
-                "a browse row of a customer line has neither `fin.trs.line.valuesigned` nor                  `fin.trs.line.basevaluesigned`: its amount is unknown (R04)",
+                "a browse row of a customer line has neither `fin.trs.line.valuesigned` nor \
+                 `fin.trs.line.basevaluesigned`: its amount is unknown (R04)",
             ))
         }
     };
     // Open amount: `openbasevaluesigned` (base currency), else `openvaluesigned` (transaction
     // currency).
-    let (open, open_currency) = match (
-        row.get("fin.trs.line.openbasevaluesigned"),
-        row.get("fin.trs.line.openvaluesigned"),
-    ) {
-        (Some(v), _) => (parse_amount(v)?, base),
-        (None, Some(v)) => (parse_amount(v)?, currency),
-        (None, None) => {
-            return Err(protocol(
-                "a browse row of a customer line has neither `fin.trs.line.openbasevaluesigned`                  nor `fin.trs.line.openvaluesigned`: what is open is unknown (R04)",
-            ))
-        }
-    };
+    let (open, open_currency) =
+        match (
+            row.get("fin.trs.line.openbasevaluesigned"),
+            row.get("fin.trs.line.openvaluesigned"),
+        ) {
+            (Some(v), _) => (parse_amount(v)?, base),
+            (None, Some(v)) => (parse_amount(v)?, currency),
+            (None, None) => return Err(protocol(
+                "a browse row of a customer line has neither `fin.trs.line.openbasevaluesigned` \
+                 nor `fin.trs.line.openvaluesigned`: what is open is unknown (R04)",
+            )),
+        };
     let open = match rule {
         OpenRule::Amounts => open,
         OpenRule::MatchStatus if status == "matched" => rust_decimal::Decimal::ZERO,
