@@ -15,6 +15,7 @@
 //! | open items | `read/financial/ReceivablesList` | the original amount (the adapter reads `SalesEntries.AmountFC`) | [`open_items`]: `amount` = the open amount; [`open_items_with_entries`] takes the `SalesEntries` payload too |
 //! | invoice / credit note | `salesentry/SalesEntries?$expand=SalesEntryLines` | the customer's code (`Customer` is a GUID) | the code from a `crm/Accounts` payload when given, else the GUID itself |
 //! | invoice / credit note | (same) | line GL codes when only `GLAccount` GUIDs are selected | refused: select `GLAccountCode` |
+//! | invoice / credit note | `salesinvoice/SalesInvoices?$expand=SalesInvoiceLines` | line GL codes (lines carry only the `GLAccount` GUID), the customer's code | codes from the saved payload given beside it (`financial/GLAccounts` or `crm/Accounts` rows: `ID` → `Code`), an unknown GL GUID refused; only processed invoices (`Status` 50); drafts refused |
 //! | dimensions | `crm/Accounts`, `financial/GLAccounts` | — | accounts that are neither customer nor supplier are left out, as the adapter's listings leave them out |
 //!
 //! The division is not always in a payload: pass it, or let it be read from the rows' `Division`
@@ -30,7 +31,7 @@ use grootboek_core::{
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use crate::mapping::{accounts, gl_accounts, receivables, sales_entries};
+use crate::mapping::{accounts, gl_accounts, receivables, sales_entries, sales_invoices};
 use crate::odata::{self, Row};
 
 fn exact_error(kind: ErrorKind, message: impl Into<String>) -> Error {
@@ -309,6 +310,9 @@ fn open_items_inner(
 /// `$expand=SalesEntryLines` (one entry or a listing), in the division `division` (or each row's
 /// `Division`). `accounts`: a saved `crm/Accounts` answer to turn the `Customer` GUID into the
 /// customer's code; without it (or when the account is not in it) the GUID stands for the code.
+/// The payload may also be `salesinvoice/SalesInvoices` rows (see
+/// [`crate::mapping::sales_invoices`]); their lines name GL accounts by GUID only, so `accounts`
+/// is then a saved `financial/GLAccounts` answer.
 ///
 /// Refused: an entry of another `Type`, lines not expanded inline or continued on a further page,
 /// lines naming their GL account by GUID only (without `GLAccountCode`).
@@ -359,8 +363,38 @@ fn documents(
     }
     rows.iter()
         .enumerate()
-        .map(|(n, r)| document(r, division, &codes, expected).map_err(|e| at_row(n, e)))
+        .map(|(n, r)| {
+            if sales_invoices::is_sales_invoice(r) {
+                sales_invoice_document(r, division, &codes, expected)
+            } else {
+                document(r, division, &codes, expected)
+            }
+            .map_err(|e| at_row(n, e))
+        })
         .collect()
+}
+
+/// A `salesinvoice/SalesInvoices` row (see [`sales_invoices`]) of the `expected` kind.
+fn sales_invoice_document(
+    row: &Row,
+    division: Option<&str>,
+    codes: &HashMap<String, String>,
+    expected: DocumentKind,
+) -> Result<PostedDocument> {
+    let division = division_of(division, row)?;
+    let posted = sales_invoices::from_row(row, &division, codes)?;
+    if posted.document.kind != expected {
+        return Err(exact_error(
+            ErrorKind::Validation,
+            format!(
+                "sales invoice {} is {}, not {}",
+                posted.document.reference,
+                with_article(posted.document.kind),
+                with_article(expected)
+            ),
+        ));
+    }
+    Ok(posted)
 }
 
 /// "an invoice" / "a credit note".
@@ -484,6 +518,75 @@ mod tests {
             env!("CARGO_MANIFEST_DIR")
         ))
         .unwrap()
+    }
+
+    /// `salesinvoice/SalesInvoices` with inline lines: a processed invoice reads with its lines'
+    /// GL codes from a saved GLAccounts answer, the discount line negative, exact VAT; without
+    /// the codes, with deferred lines, or as a draft it is refused, each naming why.
+    #[test]
+    fn sales_invoices_with_their_lines() {
+        let gl = shared("glaccount_single.json");
+        let docs = invoice(&shared("sales_invoices_with_lines.json"), None, Some(&gl)).unwrap();
+        let [p] = &docs[..] else {
+            panic!("one document: {docs:?}")
+        };
+        assert_eq!(p.id.administration, "123456");
+        assert_eq!(p.id.journal, "70");
+        assert_eq!(p.id.key, "5b7c2e1a-8d3f-4c6b-9a0e-1f2d3c4b5a69");
+        assert_eq!(p.document.reference, "PO-8812");
+        assert_eq!(p.document.customer, "71b961de-b9f3-49fe-883d-0f46c7e0e89b");
+        assert_eq!(
+            p.document.date,
+            NaiveDate::from_ymd_opt(2026, 5, 12).unwrap()
+        );
+        assert_eq!(p.document.due_date, NaiveDate::from_ymd_opt(2026, 6, 11));
+        let lines: Vec<_> = p
+            .document
+            .lines
+            .iter()
+            .map(|l| (l.account.as_str(), l.net_amount, l.vat_amount, l.vat_rate))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("8000", dec!(125), dec!(26.25), dec!(21)),
+                ("8000", dec!(-10), dec!(-2.1), dec!(21))
+            ]
+        );
+        assert_eq!(p.document.gross_total().amount, dec!(139.15));
+        assert_eq!(p.document.lines[0].vat_code.as_deref(), Some("2"));
+
+        let e = invoice(&shared("sales_invoices_with_lines.json"), None, None).unwrap_err();
+        assert!(
+            e.message().contains("GLAccount") && e.message().contains("3c534e79"),
+            "{e}"
+        );
+        let e =
+            credit_note(&shared("sales_invoices_with_lines.json"), None, Some(&gl)).unwrap_err();
+        assert!(e.message().contains("not a credit note"), "{e}");
+        let e = invoice(
+            &shared("sales_invoices_deferred_lines.json"),
+            None,
+            Some(&gl),
+        )
+        .unwrap_err();
+        assert!(e.message().contains("$expand=SalesInvoiceLines"), "{e}");
+        let draft = String::from_utf8(shared("sales_invoices_with_lines.json"))
+            .unwrap()
+            .replace("\"Status\": 50", "\"Status\": 10");
+        let e = invoice(draft.as_bytes(), None, Some(&gl)).unwrap_err();
+        assert!(e.message().contains("Status 10"), "{e}");
+        let no_vat = String::from_utf8(shared("sales_invoices_with_lines.json"))
+            .unwrap()
+            .replacen("\"VATAmountFC\": 26.25,", "", 1);
+        let e = invoice(no_vat.as_bytes(), None, Some(&gl)).unwrap_err();
+        assert!(e.message().contains("`VATAmountFC`"), "{e}");
+
+        // A sales entry saved bare (no `d` envelope) reads as the enveloped one.
+        assert_eq!(
+            invoice(&shared("sales_entry_bare.json"), None, None).unwrap(),
+            invoice(&shared("sales_entry_expanded.json"), None, None).unwrap()
+        );
     }
 
     #[test]

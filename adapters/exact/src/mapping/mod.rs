@@ -8,6 +8,7 @@ pub mod gl_accounts;
 pub mod journals;
 pub mod receivables;
 pub mod sales_entries;
+pub mod sales_invoices;
 pub mod subscriptions;
 pub mod vat_codes;
 

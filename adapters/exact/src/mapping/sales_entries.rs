@@ -223,10 +223,16 @@ pub enum LinesField {
 
 /// Find the lines of a header row.
 pub fn lines_field(row: &Row) -> Result<LinesField> {
-    match row.get("SalesEntryLines") {
+    lines_field_named(row, "SalesEntryLines")
+}
+
+/// [`lines_field`] for the lines navigation property `name` (`SalesInvoiceLines` on
+/// `salesinvoice/SalesInvoices`).
+pub fn lines_field_named(row: &Row, name: &str) -> Result<LinesField> {
+    match row.get(name) {
         None | Some(Value::Null) => Ok(LinesField::Absent),
         Some(Value::Array(_)) | Some(Value::Object(_)) => {
-            let v = row.get("SalesEntryLines").cloned().unwrap_or(Value::Null);
+            let v = row.get(name).cloned().unwrap_or(Value::Null);
             if let Some(uri) = v
                 .get("__deferred")
                 .and_then(|d| d.get("uri"))
@@ -237,14 +243,14 @@ pub fn lines_field(row: &Row) -> Result<LinesField> {
             let page = odata::page_of_value(&json!({ "d": v }))?;
             Ok(LinesField::Inline(page.rows, page.next))
         }
-        Some(_) => Err(Error::protocol(
-            "`SalesEntryLines` is neither a list nor a link",
-        )),
+        Some(_) => Err(Error::protocol(format!(
+            "`{name}` is neither a list nor a link"
+        ))),
     }
 }
 
 /// The signed wire amount of a core amount for an entry of `kind`.
-fn signed(kind: DocumentKind, amount: Decimal) -> Decimal {
+pub(crate) fn signed(kind: DocumentKind, amount: Decimal) -> Decimal {
     match kind {
         DocumentKind::Invoice => amount,
         DocumentKind::CreditNote => -amount,

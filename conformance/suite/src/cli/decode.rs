@@ -41,6 +41,7 @@ Extra payloads a vendor's mapping can use (each refused where it does not apply)
   --sales-entries  exact, open-items: SalesEntries (EntryID, AmountFC) for the original amounts
                    (without it `amount` is the open amount: ReceivablesList has no original)
   --accounts       exact, invoice/credit-note: crm/Accounts to turn the Customer GUID into its code
+                   (financial/GLAccounts for SalesInvoices, whose lines name GL accounts by GUID)
   --vat-codes      afas, invoice/credit-note: the VAT-codes connector, to pair VAT rows with
                    revenue rows and give rates (without it a VAT row reads as a line of its own)")]
 pub struct DecodeArgs {
