@@ -565,6 +565,16 @@ mod issue18_tests {
             e.to_string().contains("Connector niet geautoriseerd"),
             "{e}"
         );
+        let e = rows(&shared("error_message_only.json")).unwrap_err();
+        assert!(e.to_string().contains("ongeldig of verlopen"), "{e}");
+        let e = outcome(&shared("error_message_only.json"));
+        assert!(
+            e.as_ref().map_or_else(
+                |e| e.to_string().contains("ongeldig of verlopen"),
+                |r| format!("{r:?}").contains("ongeldig of verlopen")
+            ),
+            "{e:?}"
+        );
         // The shape of `unavailable_503.json`, with values in place of its placeholders.
         let e = rows(br#"{"error":{"code":"503","message":"Onderhoud"},"retry_after":120}"#)
             .unwrap_err();

@@ -490,6 +490,37 @@ mod tests {
         );
     }
 
+    /// A transaction read with a discount line (booked the other way) reads it negative, and
+    /// the document adds up to its total line; a dimensions list without a `type` attribute is
+    /// named by its pseudo-row.
+    #[test]
+    fn a_discount_line_and_a_list_without_type_from_their_fixtures() {
+        let docs = invoice(&shared("transaction-sales-discount-line.xml")).unwrap();
+        let nets: Vec<_> = docs[0]
+            .document
+            .lines
+            .iter()
+            .map(|l| (l.net_amount, l.vat_amount))
+            .collect();
+        assert_eq!(
+            nets,
+            [(dec!(100.00), dec!(21.00)), (dec!(-10.00), dec!(-2.10))]
+        );
+        assert_eq!(docs[0].document.gross_total().amount, dec!(108.90));
+        let suppliers = dimension(&shared("dimensions-list-without-type.xml")).unwrap();
+        let codes: Vec<_> = suppliers
+            .iter()
+            .map(|d| (d.code.as_str(), d.kind))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                ("2000", grootboek_core::DimensionKind::Supplier),
+                ("2001", grootboek_core::DimensionKind::Supplier)
+            ]
+        );
+    }
+
     /// Browse answers carry different amount columns: base values only, or transaction values
     /// only; each reads its real amounts (never 0.00), and a browse of supplier lines is refused
     /// rather than read as receivables.
