@@ -929,3 +929,217 @@ async fn open_items_over_200_twinfield_offices_within_the_budget() {
     );
     assert!(runs.len() > OFFICES, "the demo offices are listed too");
 }
+
+/// Issue 17 on Exact: `open-items --all-administrations` over 200 divisions lists each with its
+/// own open sales entry, within Exact's per-division minute limit (the simulator answered no
+/// request with 429).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_items_over_200_exact_divisions_within_the_limits() {
+    use grootboek_sim::exact::{
+        ClientApp, ExactSeed, ExactSim, SeedAccount, SeedDivision, SeedGlAccount, SeedJournal,
+        SeedSalesEntry, SeedSalesLine,
+    };
+    const CLIENT_ID: &str = "grootboek-fanout-app";
+    const CLIENT_SECRET: &str = "fanout-secret";
+    const DIVISIONS: i32 = 200;
+    let sim = ExactSim::start("127.0.0.1".parse().unwrap()).await.unwrap();
+    let mut seed = ExactSeed {
+        apps: vec![ClientApp {
+            client_id: CLIENT_ID.into(),
+            client_secret: CLIENT_SECRET.into(),
+            redirect_uri: "http://localhost:8080/cb".into(),
+            webhook_secret: "w".into(),
+            divisions: None,
+        }],
+        ..ExactSeed::default()
+    };
+    for n in 0..DIVISIONS {
+        let division = 2_000_000 + n;
+        seed.divisions.push(SeedDivision {
+            code: division,
+            description: Some(format!("Vestiging {n} BV")),
+            country: Some("NL".into()),
+            currency: Some("EUR".into()),
+        });
+        seed.accounts.push(SeedAccount {
+            division,
+            code: Some("C1".into()),
+            name: "Bakkerij Jansen".into(),
+            country: Some("NL".into()),
+            ..SeedAccount::default()
+        });
+        seed.gl_accounts.push(SeedGlAccount {
+            division,
+            code: "8000".into(),
+            description: "Omzet".into(),
+            ..SeedGlAccount::default()
+        });
+        seed.journals.push(SeedJournal {
+            division,
+            code: "70".into(),
+            description: "Verkoopboek".into(),
+            ..SeedJournal::default()
+        });
+        seed.sales_entries.push(SeedSalesEntry {
+            division,
+            journal: "70".into(),
+            customer_code: Some("C1".into()),
+            your_ref: Some(format!("X-{n:03}")),
+            entry_date: NaiveDate::from_ymd_opt(2026, 5, 4),
+            lines: vec![SeedSalesLine {
+                gl_account_code: Some("8000".into()),
+                amount: rust_decimal::Decimal::from(100 + n),
+                vat_amount: Some(rust_decimal::Decimal::ZERO),
+                ..SeedSalesLine::default()
+            }],
+            ..SeedSalesEntry::default()
+        });
+    }
+    sim.seed(seed).unwrap();
+    let refresh = sim.issue_tokens(CLIENT_ID).unwrap().refresh_token;
+    // The consent was given a while ago: the minimum refresh interval has passed.
+    sim.core()
+        .clock
+        .advance(std::time::Duration::from_secs(11 * 60));
+    let base = sim.base_url();
+    let out = run(
+        &[
+            "open-items",
+            "--vendor",
+            "exact",
+            "--all-administrations",
+            "--ephemeral",
+            "--jobs",
+            "8",
+            "--base-url",
+            &base,
+        ],
+        &[
+            ("GROOTBOEK_EXACT_CLIENT_ID", CLIENT_ID),
+            ("GROOTBOEK_EXACT_CLIENT_SECRET", CLIENT_SECRET),
+            ("GROOTBOEK_EXACT_REFRESH_TOKEN", refresh.as_str()),
+        ],
+    )
+    .await;
+    let v = json_of(&out);
+    let runs = v["per_administration"].as_array().unwrap();
+    assert_eq!(runs.len(), DIVISIONS as usize, "{v}");
+    for n in 0..DIVISIONS {
+        let division = (2_000_000 + n).to_string();
+        let run = runs
+            .iter()
+            .find(|r| r["administration"]["code"] == division.as_str())
+            .unwrap_or_else(|| panic!("{division} is not in the run"));
+        let items = run["open_items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{division}: {run}"));
+        let item = items
+            .iter()
+            .find(|i| i["reference"] == format!("X-{n:03}").as_str())
+            .unwrap_or_else(|| panic!("{division}'s entry is not listed: {run}"));
+        assert_eq!(
+            item["open_amount"]["amount"]
+                .as_str()
+                .map(|a| a.parse::<rust_decimal::Decimal>().unwrap()),
+            Some(rust_decimal::Decimal::from(100 + n)),
+            "{division}"
+        );
+    }
+    let throttled = sim
+        .core()
+        .log
+        .snapshot()
+        .iter()
+        .filter(|r| r.status == 429)
+        .count();
+    assert_eq!(throttled, 0, "429s from the simulator");
+    println!(
+        "{} divisions listed, {} requests, 0 × 429",
+        runs.len(),
+        sim.core().log.snapshot().len()
+    );
+}
+
+/// Issue 17 on AFAS: `open-items --all-administrations` over 200 administrations (plus the
+/// simulator's demo one) lists each with its own open item; the simulator answered no request
+/// with 429 or 503.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_items_over_200_afas_administrations() {
+    use grootboek_sim::afas::{AfasSeed, SeedOpenItem, Unit};
+    const UNITS: u32 = 200;
+    let sim = AfasSim::start("127.0.0.1".parse().unwrap()).await.unwrap();
+    let mut seed = AfasSeed::default();
+    for n in 0..UNITS {
+        let unit_id = 100 + n;
+        seed.units.push(Unit {
+            unit_id,
+            name: format!("Vestiging {n}"),
+            code: format!("V{n:03}"),
+            country: "NL".into(),
+        });
+        seed.open_items.push(SeedOpenItem {
+            unit_id,
+            debtor_id: "10001".into(),
+            invoice_nr: format!("X-{n:03}"),
+            voucher_date: NaiveDate::from_ymd_opt(2026, 5, 4).unwrap(),
+            due_date: None,
+            currency: None,
+            amount: rust_decimal::Decimal::from(100 + n),
+            open_amount: None,
+            description: None,
+        });
+    }
+    sim.seed(seed).unwrap();
+    let token = sim.token_xml();
+    let base = sim.base_url();
+    let out = run(
+        &[
+            "open-items",
+            "--vendor",
+            "afas",
+            "--all-administrations",
+            "--jobs",
+            "8",
+        ],
+        &[
+            ("GROOTBOEK_AFAS_TOKEN", token.as_str()),
+            ("GROOTBOEK_AFAS_BASE_URL", base.as_str()),
+        ],
+    )
+    .await;
+    let v = json_of(&out);
+    let runs = v["per_administration"].as_array().unwrap();
+    assert!(runs.len() > UNITS as usize, "{} runs", runs.len());
+    for n in 0..UNITS {
+        let unit = (100 + n).to_string();
+        let run = runs
+            .iter()
+            .find(|r| r["administration"]["code"] == unit.as_str())
+            .unwrap_or_else(|| panic!("{unit} is not in the run"));
+        let items = run["open_items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{unit}: {run}"));
+        let item = items
+            .iter()
+            .find(|i| i["reference"] == format!("X-{n:03}").as_str())
+            .unwrap_or_else(|| panic!("{unit}'s item is not listed: {run}"));
+        assert_eq!(
+            item["open_amount"]["amount"]
+                .as_str()
+                .map(|a| a.parse::<rust_decimal::Decimal>().unwrap()),
+            Some(rust_decimal::Decimal::from(100 + n)),
+            "{unit}"
+        );
+    }
+    let log = sim.core().log.snapshot();
+    let refused = log
+        .iter()
+        .filter(|r| r.status == 429 || r.status == 503)
+        .count();
+    assert_eq!(refused, 0, "429s or 503s from the simulator");
+    println!(
+        "{} administrations listed, {} requests, 0 × 429",
+        runs.len(),
+        log.len()
+    );
+}
