@@ -169,3 +169,25 @@ fn fixture_matcher_detects_differences() {
         assert!(result.is_err(), "{bad} should not match");
     }
 }
+
+/// Every Profit answer, data or error, carries the headers AFAS's proxy documents
+/// (`Mutaties.json` `components.responses`): caching off, HSTS, the proxy version, nosniff and
+/// deny-framing.
+#[tokio::test]
+async fn answers_carry_the_documented_proxy_headers() {
+    let h = Harness::start().await;
+    let ok = h.get("/connectors/Profit_Debtor?skip=0&take=1").await;
+    assert_eq!(ok.status, 200);
+    let err = h.get("/connectors/Profit_Debtor?skip=2&take=-1").await;
+    assert_eq!(err.status, 500);
+    for r in [&ok, &err] {
+        for (name, value) in grootboek_sim::afas::headers::PROFIT_HEADERS {
+            assert_eq!(
+                r.headers.get(*name).and_then(|v| v.to_str().ok()),
+                Some(*value),
+                "{name} on a {} answer",
+                r.status
+            );
+        }
+    }
+}

@@ -49,6 +49,7 @@ pub mod dates;
 pub mod decimal;
 pub mod error;
 pub mod get;
+pub mod headers;
 pub mod metainfo;
 pub mod model;
 mod routes;
@@ -98,7 +99,8 @@ impl AfasSim {
         control::reset_state(&app);
         let vendor: Router = control::router()
             .fallback(routes::profit)
-            .with_state(app.clone());
+            .with_state(app.clone())
+            .layer(axum::middleware::map_response(headers::profit_headers));
         let router = layer::instrument(vendor.merge(common_control::router(core.clone())), core);
         let server = RunningServer::start(router, SocketAddr::new(bind_ip, 0)).await?;
         Ok(Self { app, server })
