@@ -566,12 +566,12 @@ mod issue18_tests {
             "{e}"
         );
         let e = rows(&shared("error_message_only.json")).unwrap_err();
-        assert!(e.to_string().contains("ongeldig of verlopen"), "{e}");
+        assert!(e.to_string().contains("geen geldige JSON"), "{e}");
         let e = outcome(&shared("error_message_only.json"));
         assert!(
             e.as_ref().map_or_else(
-                |e| e.to_string().contains("ongeldig of verlopen"),
-                |r| format!("{r:?}").contains("ongeldig of verlopen")
+                |e| e.to_string().contains("geen geldige JSON"),
+                |r| format!("{r:?}").contains("geen geldige JSON")
             ),
             "{e:?}"
         );

@@ -498,8 +498,8 @@ mod tests {
         assert_eq!(string_literal("O'Brien"), "'O''Brien'");
         assert!(guid_literal("x' or 1 eq 1").is_err());
         assert_eq!(
-            guid_literal("3C534E79-C4FE-44D2-9765-00B30573C2DE").unwrap(),
-            "guid'3c534e79-c4fe-44d2-9765-00b30573c2de'"
+            guid_literal("8E2D4B61-3A7C-4F19-B5E0-27C9D1A6F483").unwrap(),
+            "guid'8e2d4b61-3a7c-4f19-b5e0-27c9d1a6f483'"
         );
         let (c, m) =
             parse_error(br#"{"error":{"code":"","message":{"lang":"","value":"VAT\r\ninvalid"}}}"#);

@@ -411,9 +411,9 @@ async fn q13_switch_off_status_eq_1_includes_the_grace_period() {
 // ---------------------------------------------------------------------------------------
 // Q16 — the webhook arrives before the entity is readable.
 
-const NEW_SALE: &str = r#"{"Customer": "71b961de-b9f3-49fe-883d-0f46c7e0e89b", "Journal": "70", "Type": 20,
+const NEW_SALE: &str = r#"{"Customer": "4f1c8a2e-6b3d-4e7a-9c05-d81e2a7b3c64", "Journal": "70", "Type": 20,
   "YourRef": "WH-1", "EntryDate": "2024-03-15T00:00:00",
-  "SalesEntryLines": [{"GLAccount": "3c534e79-c4fe-44d2-9765-00b30573c2de", "AmountFC": 250.10, "VATCode": "2"}]}"#;
+  "SalesEntryLines": [{"GLAccount": "8e2d4b61-3a7c-4f19-b5e0-27c9d1a6f483", "AmountFC": 250.10, "VATCode": "2"}]}"#;
 
 async fn subscribe(env: &Env, callback: &str) {
     let body = format!(r#"{{"CallbackURL": "{callback}", "Topic": "FinancialTransactions"}}"#);
@@ -580,9 +580,9 @@ async fn q16_a_failing_callback_refuses_the_subscription() {
 }
 
 /// A sale of one line meant at 0% (an exempt supply), sent without a `VATCode`.
-const ZERO_RATED_WITHOUT_CODE: &str = r#"{"Customer": "71b961de-b9f3-49fe-883d-0f46c7e0e89b", "Journal": "70", "Type": 20,
+const ZERO_RATED_WITHOUT_CODE: &str = r#"{"Customer": "4f1c8a2e-6b3d-4e7a-9c05-d81e2a7b3c64", "Journal": "70", "Type": 20,
   "YourRef": "Q24-1", "EntryDate": "2024-03-15T00:00:00",
-  "SalesEntryLines": [{"GLAccount": "3c534e79-c4fe-44d2-9765-00b30573c2de", "AmountFC": 100.00}]}"#;
+  "SalesEntryLines": [{"GLAccount": "8e2d4b61-3a7c-4f19-b5e0-27c9d1a6f483", "AmountFC": 100.00}]}"#;
 
 async fn q24_booked_line(env: &Env) -> Json {
     let created = env

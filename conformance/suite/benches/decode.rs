@@ -124,7 +124,7 @@ fn exact_receivables(rows: usize) -> String {
             "{{\"__metadata\":{{\"uri\":\"https://start.exactonline.nl/api/v1/1100001/read/financial/ReceivablesList({hid})\",\
              \"type\":\"Exact.Web.Api.Models.Financial.ReceivablesList\"}},\"HID\":{hid},\
              \"Id\":\"{n:08x}-3d1a-4b8e-9a41-7c2d6e0b1a17\",\"AccountCode\":\"{code:>18}\",\
-             \"AccountId\":\"71b961de-b9f3-49fe-883d-0f46c7e0e89b\",\"Amount\":{amount},\"CurrencyCode\":\"EUR\",\
+             \"AccountId\":\"4f1c8a2e-6b3d-4e7a-9c05-d81e2a7b3c64\",\"Amount\":{amount},\"CurrencyCode\":\"EUR\",\
              \"DueDate\":\"/Date(1770163200000)/\",\"EntryNumber\":{entry},\"InvoiceDate\":\"/Date(1767571200000)/\",\
              \"InvoiceNumber\":{entry},\"JournalCode\":\"70\",\"YourRef\":\"F{entry}\"}}",
             hid = 1000 + n,

@@ -144,7 +144,7 @@ mod tests {
         };
         let accounts = HashMap::from([(
             "C1".to_string(),
-            "71b961de-b9f3-49fe-883d-0f46c7e0e89b".to_string(),
+            "4f1c8a2e-6b3d-4e7a-9c05-d81e2a7b3c64".to_string(),
         )]);
         let body = create_body(&entry, &HashMap::new(), &accounts).unwrap();
         let text = body.to_json();
@@ -158,10 +158,10 @@ mod tests {
             r#"{"d":{"EntryID":"5b3debef-9b1c-4bcd-b7ae-003e8d4139df","EntryNumber":1,"JournalCode":"20  "}}"#,
         );
         let line = row(
-            r#"{"d":{"LineNumber":1,"Date":"/Date(1772668800000)/","AmountFC":-121.00,"Account":"71b961de-b9f3-49fe-883d-0f46c7e0e89b","Description":"betaling F-1","OurRef":26700001}}"#,
+            r#"{"d":{"LineNumber":1,"Date":"/Date(1772668800000)/","AmountFC":-121.00,"Account":"4f1c8a2e-6b3d-4e7a-9c05-d81e2a7b3c64","Description":"betaling F-1","OurRef":26700001}}"#,
         );
         let codes = HashMap::from([(
-            "71b961de-b9f3-49fe-883d-0f46c7e0e89b".to_string(),
+            "4f1c8a2e-6b3d-4e7a-9c05-d81e2a7b3c64".to_string(),
             "C1".to_string(),
         )]);
         let back = from_wire("1", &header, &[line], &codes).unwrap();

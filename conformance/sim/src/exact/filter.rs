@@ -452,7 +452,7 @@ mod tests {
     fn row(name: &str) -> Option<Json> {
         Some(match name {
             "Code" => Json::str("                25"),
-            "ID" => Json::str("71b961de-b9f3-49fe-883d-0f46c7e0e89b"),
+            "ID" => Json::str("4f1c8a2e-6b3d-4e7a-9c05-d81e2a7b3c64"),
             "Amount" => Json::Num("121.50".into()),
             "Created" => Json::str("/Date(1382667872203)/"),
             "Name" => Json::str("O'Brien B.V."),
@@ -467,7 +467,7 @@ mod tests {
 
     #[test]
     fn operators_and_literals() {
-        assert!(check("ID eq guid'71B961DE-b9f3-49fe-883d-0f46c7e0e89b'"));
+        assert!(check("ID eq guid'4F1C8A2E-6b3d-4e7a-9c05-d81e2a7b3c64'"));
         assert!(check("trim(Code) eq '25'"));
         assert!(check("Code eq '                25'"));
         assert!(check("Amount gt 100 and Amount le 121.5M"));
@@ -479,7 +479,7 @@ mod tests {
         assert!(check("Name eq 'O''Brien B.V.'"));
         assert!(check("substringof('Brien', Name) eq true"));
         assert!(check("Blocked eq false and Name ne null"));
-        assert!(!check("ID ne guid'71b961de-b9f3-49fe-883d-0f46c7e0e89b'"));
+        assert!(!check("ID ne guid'4f1c8a2e-6b3d-4e7a-9c05-d81e2a7b3c64'"));
     }
 
     #[test]

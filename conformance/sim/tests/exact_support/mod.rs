@@ -21,8 +21,8 @@ pub const CLIENT_SECRET: &str = "client-secret-not-for-logs";
 pub const REDIRECT: &str = "http://localhost:9999/callback";
 pub const WEBHOOK_SECRET: &str = "webhook-secret";
 
-pub const CUSTOMER: Uuid = Uuid::from_u128(0x71b961de_b9f3_49fe_883d_0f46c7e0e89b);
-pub const GL_REVENUE: Uuid = Uuid::from_u128(0x3c534e79_c4fe_44d2_9765_00b30573c2de);
+pub const CUSTOMER: Uuid = Uuid::from_u128(0x4f1c8a2e_6b3d_4e7a_9c05_d81e2a7b3c64);
+pub const GL_REVENUE: Uuid = Uuid::from_u128(0x8e2d4b61_3a7c_4f19_b5e0_27c9d1a6f483);
 pub const GL_RECEIVABLE: Uuid = Uuid::from_u128(0x4eae751d_fc91_4c99_b1e6_646fe3401a12);
 pub const GL_BANK: Uuid = Uuid::from_u128(0x5f0e3c1a_0b7e_4a7c_8d0e_7c1e2a3b4c5d);
 pub const JOURNAL_SALES: Uuid = Uuid::from_u128(0x0a1b2c3d_0000_4000_8000_000000000070);
@@ -77,7 +77,7 @@ pub fn base_seed() -> ExactSeed {
             division: DIV,
             id: Some(CUSTOMER),
             code: Some("8".into()),
-            name: "Albex Winkelinrichting B.V.".into(),
+            name: "Bakkerij Zonneveld B.V.".into(),
             country: Some("NL".into()),
             city: Some("Houten".into()),
             vat_number: Some("NL001234567B01".into()),

@@ -75,7 +75,7 @@ fn exact_receivables(fields: &str) -> String {
         "{{\"d\":{{\"results\":[{{\"__metadata\":{{\"uri\":\"https://start.exactonline.nl/api/v1/1/read/financial/ReceivablesList(417)\",\
          \"type\":\"Exact.Web.Api.Models.Financial.ReceivablesList\"}},\"HID\":417,\
          \"Id\":\"5f0c8f4e-3d1a-4b8e-9a41-7c2d6e0b1a17\",\"AccountCode\":\"                 8\",\
-         \"AccountId\":\"71b961de-b9f3-49fe-883d-0f46c7e0e89b\",\"CurrencyCode\":\"EUR\",\
+         \"AccountId\":\"4f1c8a2e-6b3d-4e7a-9c05-d81e2a7b3c64\",\"CurrencyCode\":\"EUR\",\
          \"DueDate\":\"/Date(1770163200000)/\",\"EntryNumber\":26700417,\"InvoiceDate\":\"/Date(1767571200000)/\",\
          \"InvoiceNumber\":26700417,\"JournalCode\":\"70\",\"YourRef\":\"R04-1\"{fields}}}]}}}}"
     )
