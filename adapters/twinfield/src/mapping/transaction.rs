@@ -348,7 +348,7 @@ mod tests {
         .with_description("May")
         .with_line(SalesLine::new(
             "8020",
-            "Outfit",
+            "Broodlevering",
             dec!(100),
             Some("VH"),
             dec!(21),
@@ -366,7 +366,7 @@ mod tests {
         }]);
         assert_eq!(
             xml,
-            "<transactions><transaction destiny=\"temporary\" raisewarning=\"false\"><header><office>NLA001</office><code>VRK</code><currency>EUR</currency><date>20260504</date><invoicenumber>F2026-001</invoicenumber></header><lines><line type=\"total\" id=\"1\"><dim1>1300</dim1><dim2>1000</dim2><debitcredit>debit</debitcredit><value>121.00</value><description>May</description></line><line type=\"detail\" id=\"2\"><dim1>8020</dim1><debitcredit>credit</debitcredit><value>100.00</value><description>Outfit</description><vatcode>VH</vatcode></line></lines></transaction></transactions>"
+            "<transactions><transaction destiny=\"temporary\" raisewarning=\"false\"><header><office>NLA001</office><code>VRK</code><currency>EUR</currency><date>20260504</date><invoicenumber>F2026-001</invoicenumber></header><lines><line type=\"total\" id=\"1\"><dim1>1300</dim1><dim2>1000</dim2><debitcredit>debit</debitcredit><value>121.00</value><description>May</description></line><line type=\"detail\" id=\"2\"><dim1>8020</dim1><debitcredit>credit</debitcredit><value>100.00</value><description>Broodlevering</description><vatcode>VH</vatcode></line></lines></transaction></transactions>"
         );
     }
 
