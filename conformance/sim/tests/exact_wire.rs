@@ -556,3 +556,40 @@ async fn wire_webhook_notification_matches_fixture() {
     assert_eq!(hash.len(), 64);
     assert_eq!(hash, hash.to_uppercase());
 }
+
+/// `hrm/Divisions` answers the smaller HRM model of the company's divisions: `Code`,
+/// `Description`, `Main` (only the main division true), in the `d.results` envelope with
+/// `__metadata`, and `$select` of a field it does not have is refused as Exact refuses it.
+#[tokio::test]
+async fn hrm_divisions_list_the_company_with_its_main_division() {
+    let env = Env::frozen(base_seed()).await;
+    let r = env.get("hrm/Divisions").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let v: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    let rows = v["d"]["results"].as_array().expect("d.results");
+    let got: Vec<(i64, &str, bool)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["Code"].as_i64().unwrap(),
+                r["Description"].as_str().unwrap(),
+                r["Main"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (i64::from(DIV), "Grootboek Test B.V.", true),
+            (i64::from(OTHER_DIV), "Other B.V.", false)
+        ]
+    );
+    assert_eq!(
+        rows[0]["__metadata"]["type"],
+        "Exact.Web.Api.Models.HRM.Division"
+    );
+    // The system model's `Current` is not part of the HRM model.
+    assert!(rows[0].get("Current").is_none());
+    let r = env.get("hrm/Divisions?$select=Current").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+}

@@ -562,6 +562,25 @@ pub fn division(d: &Division, store: &Store, ctx: &Ctx) -> Entity {
     )
 }
 
+/// A division as `hrm/Divisions` lists it: the main division is the company's lowest code.
+pub fn hrm_division(d: &Division, store: &Store, ctx: &Ctx) -> Entity {
+    let main = store.divisions.keys().min() == Some(&d.code);
+    entity(
+        &sets::HRM_DIVISIONS,
+        Key::Int(d.code.into()),
+        ctx,
+        vec![
+            ("Code", Json::int(d.code.into())),
+            ("Country", Json::str(&d.country)),
+            ("Currency", Json::str(&d.currency)),
+            ("Description", Json::str(&d.description)),
+            ("Main", Json::Bool(main)),
+        ],
+        Vec::new(),
+        false,
+    )
+}
+
 /// Every row of `set` in `division`, rendered, in key order (hidden rows included, flagged).
 pub fn all_rows(set: &SetInfo, division: i32, store: &Store, ctx: &Ctx) -> Vec<Entity> {
     use sets::SetKind as K;
@@ -637,6 +656,11 @@ pub fn all_rows(set: &SetInfo, division: i32, store: &Store, ctx: &Ctx) -> Vec<E
             .divisions
             .values()
             .map(|d| division_row(d, store, ctx))
+            .collect(),
+        K::HrmDivisions => store
+            .divisions
+            .values()
+            .map(|d| hrm_division(d, store, ctx))
             .collect(),
     };
     rows.sort_by_key(|e| e.key);

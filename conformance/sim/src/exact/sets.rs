@@ -28,6 +28,8 @@ pub enum SetKind {
     WebhookSubscriptions,
     /// `system/Divisions`
     Divisions,
+    /// `hrm/Divisions`
+    HrmDivisions,
 }
 
 /// Static description of one entity set.
@@ -370,6 +372,19 @@ pub const DIVISIONS: SetInfo = SetInfo {
     topic: None,
 };
 
+/// `hrm/Divisions`: the smaller HRM model of the divisions of the company that is open
+/// (reference §2, picqer issue #229): `Code`, `Description`, `Main` (the company's main
+/// division), with country and currency.
+pub const HRM_DIVISIONS: SetInfo = SetInfo {
+    kind: SetKind::HrmDivisions,
+    path: "hrm/Divisions",
+    type_name: "Exact.Web.Api.Models.HRM.Division",
+    key: "Code",
+    fields: &["Code", "Country", "Currency", "Description", "Main"],
+    navs: &[],
+    topic: None,
+};
+
 /// Every set, for lookups.
 pub const ALL: &[SetInfo] = &[
     ACCOUNTS,
@@ -384,6 +399,7 @@ pub const ALL: &[SetInfo] = &[
     SUBSCRIPTIONS,
     WEBHOOK_SUBSCRIPTIONS,
     DIVISIONS,
+    HRM_DIVISIONS,
 ];
 
 /// Bulk endpoints (1000-row pages, `$select` mandatory) and the set each reads.
