@@ -593,3 +593,28 @@ async fn hrm_divisions_list_the_company_with_its_main_division() {
     let r = env.get("hrm/Divisions?$select=Current").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
 }
+
+/// A `$select` of a property Exact documents for `crm/Accounts` but the simulator does not model
+/// is answered as Exact answers an empty property (`null`), not refused; an unknown name is
+/// refused with Exact's message, and `$filter` on an unmodelled property stays refused.
+#[tokio::test]
+async fn select_of_a_documented_unmodelled_property_answers_null() {
+    let env = Env::frozen(base_seed()).await;
+    let r = env.get("crm/Accounts?$select=Code,Phone,Website").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let v: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    let row = &v["d"]["results"][0];
+    assert!(row["Code"].is_string(), "{row}");
+    assert!(row.get("Phone").is_some_and(|p| p.is_null()), "{row}");
+    assert!(row.get("Website").is_some_and(|p| p.is_null()), "{row}");
+    assert!(row.get("Name").is_none(), "only what was selected: {row}");
+    let r = env.get("crm/Accounts?$select=Code,NoSuchProperty").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert!(
+        r.text.contains("No property 'NoSuchProperty'"),
+        "{}",
+        r.text
+    );
+    let r = env.get("crm/Accounts?$filter=Phone%20eq%20'1'").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+}

@@ -290,6 +290,17 @@ pub struct QueryError(pub String);
 impl Query {
     /// Parse the query string of a request against the properties of the addressed entity set.
     pub fn parse(raw: Option<&str>, fields: &[&str], type_name: &str) -> Result<Query, QueryError> {
+        Self::parse_documented(raw, fields, &[], type_name)
+    }
+
+    /// [`Query::parse`] where `$select` may also name `documented` properties, which the set's
+    /// rows do not carry (see [`crate::exact::sets::SetInfo::documented`]).
+    pub fn parse_documented(
+        raw: Option<&str>,
+        fields: &[&str],
+        documented: &[&str],
+        type_name: &str,
+    ) -> Result<Query, QueryError> {
         let mut q = Query::default();
         for part in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             let (k, v) = part.split_once('=').unwrap_or((part, ""));
@@ -305,7 +316,12 @@ impl Query {
                         .collect();
                     for f in &list {
                         let base = f.split('/').next().unwrap_or(f);
-                        if base != "*" && !fields.iter().any(|x| x.eq_ignore_ascii_case(base)) {
+                        if base != "*"
+                            && !fields
+                                .iter()
+                                .chain(documented)
+                                .any(|x| x.eq_ignore_ascii_case(base))
+                        {
                             return Err(QueryError(format!(
                                 "No property '{base}' exists in type '{type_name}'."
                             )));

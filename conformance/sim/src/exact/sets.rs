@@ -49,6 +49,10 @@ pub struct SetInfo {
     pub navs: &'static [&'static str],
     /// Webhook topic of writes to this set, if any.
     pub topic: Option<&'static str>,
+    /// Properties Exact documents for the set that the simulator does not model: a `$select` of
+    /// one is answered with the property as `null` (as Exact answers an empty property), not
+    /// refused as unknown; `$filter` on one is still refused.
+    pub documented: &'static [&'static str],
 }
 
 impl SetInfo {
@@ -62,7 +66,8 @@ impl SetInfo {
     }
 }
 
-/// `crm/Accounts`.
+/// `crm/Accounts`. The documented properties not modelled are the rest of Exact's `Account`
+/// model (as tim-online/go-exactonline `crm/models.go` lists it).
 pub const ACCOUNTS: SetInfo = SetInfo {
     kind: SetKind::Accounts,
     path: "crm/Accounts",
@@ -92,6 +97,130 @@ pub const ACCOUNTS: SetInfo = SetInfo {
     ],
     navs: &["BankAccounts"],
     topic: Some("Accounts"),
+    documented: &[
+        "Accountant",
+        "AccountManager",
+        "AccountManagerFullName",
+        "AccountManagerHID",
+        "ActivitySector",
+        "ActivitySubSector",
+        "AddressLine2",
+        "AddressLine3",
+        "BRIN",
+        "BusinessType",
+        "CanDropShip",
+        "Classification",
+        "Classification1",
+        "Classification2",
+        "Classification3",
+        "Classification4",
+        "Classification5",
+        "Classification6",
+        "Classification7",
+        "Classification8",
+        "ClassificationDescription",
+        "CodeAtSupplier",
+        "CompanySize",
+        "ConsolidationScenario",
+        "ControlledDate",
+        "Costcenter",
+        "CostcenterDescription",
+        "CostPaid",
+        "CountryName",
+        "Creator",
+        "CreatorFullName",
+        "CreditLinePurchase",
+        "CreditLineSales",
+        "Currency",
+        "CustomerSince",
+        "DatevCreditorCode",
+        "DatevDebtorCode",
+        "DiscountPurchase",
+        "DiscountSales",
+        "Document",
+        "DunsNumber",
+        "EndDate",
+        "EstablishedDate",
+        "Fax",
+        "GLAccountPurchase",
+        "GLAccountSales",
+        "GLAP",
+        "GLAR",
+        "HasWithholdingTaxSales",
+        "IgnoreDatevWarningMessage",
+        "IntraStatArea",
+        "IntraStatDeliveryTerm",
+        "IntraStatSystem",
+        "IntraStatTransactionA",
+        "IntraStatTransactionB",
+        "IntraStatTransportMethod",
+        "InvoiceAccount",
+        "InvoiceAccountCode",
+        "InvoiceAccountName",
+        "InvoiceAttachmentType",
+        "InvoicingMethod",
+        "IsAccountant",
+        "IsAgency",
+        "IsBank",
+        "IsCompetitor",
+        "IsExtraDuty",
+        "IsMailing",
+        "IsMember",
+        "IsPilot",
+        "IsPurchase",
+        "IsReseller",
+        "Language",
+        "LanguageDescription",
+        "Latitude",
+        "LeadSource",
+        "Logo",
+        "LogoFileName",
+        "LogoThumbnailUrl",
+        "LogoUrl",
+        "Longitude",
+        "MainContact",
+        "Modifier",
+        "ModifierFullName",
+        "Parent",
+        "PayAsYouEarn",
+        "PaymentConditionPurchase",
+        "PaymentConditionPurchaseDescription",
+        "PaymentConditionSales",
+        "PaymentConditionSalesDescription",
+        "Phone",
+        "PhoneExtension",
+        "PriceList",
+        "PurchaseCurrency",
+        "PurchaseCurrencyDescription",
+        "PurchaseLeadDays",
+        "PurchaseVATCode",
+        "PurchaseVATCodeDescription",
+        "RecepientOfCommissions",
+        "Remarks",
+        "Reseller",
+        "ResellerCode",
+        "ResellerName",
+        "RSIN",
+        "SalesCurrency",
+        "SalesCurrencyDescription",
+        "SalesTaxSchedule",
+        "SalesTaxScheduleCode",
+        "SalesTaxScheduleDescription",
+        "SalesVATCodeDescription",
+        "SecurityLevel",
+        "SeparateInvPerProject",
+        "SeparateInvPerSubscription",
+        "ShippingLeadDays",
+        "ShippingMethod",
+        "StartDate",
+        "State",
+        "StateName",
+        "StatusSince",
+        "TradeName",
+        "UniqueTaxpayerReference",
+        "VATLiability",
+        "Website",
+    ],
 };
 
 /// `financial/GLAccounts`.
@@ -117,6 +246,7 @@ pub const GL_ACCOUNTS: SetInfo = SetInfo {
     ],
     navs: &[],
     topic: None,
+    documented: &[],
 };
 
 /// `financial/Journals`.
@@ -140,6 +270,7 @@ pub const JOURNALS: SetInfo = SetInfo {
     ],
     navs: &[],
     topic: None,
+    documented: &[],
 };
 
 /// `vat/VATCodes`.
@@ -164,6 +295,7 @@ pub const VAT_CODES: SetInfo = SetInfo {
     ],
     navs: &[],
     topic: None,
+    documented: &[],
 };
 
 /// `salesentry/SalesEntries`.
@@ -202,6 +334,7 @@ pub const SALES_ENTRIES: SetInfo = SetInfo {
     ],
     navs: &["SalesEntryLines"],
     topic: Some("FinancialTransactions"),
+    documented: &[],
 };
 
 /// `salesentry/SalesEntryLines`.
@@ -232,6 +365,7 @@ pub const SALES_ENTRY_LINES: SetInfo = SetInfo {
     ],
     navs: &[],
     topic: None,
+    documented: &[],
 };
 
 /// `financialtransaction/BankEntries`.
@@ -256,6 +390,7 @@ pub const BANK_ENTRIES: SetInfo = SetInfo {
     ],
     navs: &["BankEntryLines"],
     topic: Some("FinancialTransactions"),
+    documented: &[],
 };
 
 /// `financialtransaction/BankEntryLines`.
@@ -283,6 +418,7 @@ pub const BANK_ENTRY_LINES: SetInfo = SetInfo {
     ],
     navs: &[],
     topic: None,
+    documented: &[],
 };
 
 /// `read/financial/ReceivablesList`.
@@ -311,6 +447,7 @@ pub const RECEIVABLES: SetInfo = SetInfo {
     ],
     navs: &[],
     topic: None,
+    documented: &[],
 };
 
 /// `subscription/Subscriptions`.
@@ -338,6 +475,7 @@ pub const SUBSCRIPTIONS: SetInfo = SetInfo {
     ],
     navs: &[],
     topic: Some("Subscriptions"),
+    documented: &[],
 };
 
 /// `webhooks/WebhookSubscriptions`.
@@ -359,6 +497,7 @@ pub const WEBHOOK_SUBSCRIPTIONS: SetInfo = SetInfo {
     ],
     navs: &[],
     topic: None,
+    documented: &[],
 };
 
 /// `system/Divisions`.
@@ -370,6 +509,7 @@ pub const DIVISIONS: SetInfo = SetInfo {
     fields: &["Code", "Country", "Currency", "Current", "Description"],
     navs: &[],
     topic: None,
+    documented: &[],
 };
 
 /// `hrm/Divisions`: the smaller HRM model of the divisions of the company that is open
@@ -383,6 +523,7 @@ pub const HRM_DIVISIONS: SetInfo = SetInfo {
     fields: &["Code", "Country", "Currency", "Description", "Main"],
     navs: &[],
     topic: None,
+    documented: &[],
 };
 
 /// Every set, for lookups.

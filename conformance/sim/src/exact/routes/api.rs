@@ -215,6 +215,17 @@ fn visible_rows(req: &Req<'_>, inner: &Inner) -> Vec<Entity> {
         .collect()
 }
 
+/// The documented-but-unmodelled properties a `$select` names, added to `e` as `null`.
+fn with_documented_nulls(e: &mut Entity, set: &SetInfo, select: Option<&[String]>) {
+    for name in select.unwrap_or_default() {
+        if let Some(doc) = set.documented.iter().find(|d| d.eq_ignore_ascii_case(name)) {
+            if e.field(doc).is_none() {
+                e.fields.push((doc, Json::Null));
+            }
+        }
+    }
+}
+
 fn matches(e: &Entity, f: &filter::Expr) -> Result<bool, ApiError> {
     let lookup = |name: &str| e.field(name).cloned();
     filter::eval(f, &lookup)
@@ -225,8 +236,8 @@ fn matches(e: &Entity, f: &filter::Expr) -> Result<bool, ApiError> {
 fn get_list(req: &Req<'_>) -> Result<Response, ApiError> {
     let set = *req.set();
     let names = set.names();
-    let q =
-        Query::parse(req.query, &names, set.type_name).map_err(|e| ApiError::bad_request(e.0))?;
+    let q = Query::parse_documented(req.query, &names, set.documented, set.type_name)
+        .map_err(|e| ApiError::bad_request(e.0))?;
     if let Some(tail) = &req.resolved.tail {
         if tail != "$count" {
             return Err(ApiError::not_found());
@@ -239,7 +250,8 @@ fn get_list(req: &Req<'_>) -> Result<Response, ApiError> {
     }
     let rows = visible_rows(req, &req.shared.lock());
     let mut selected = Vec::new();
-    for e in rows {
+    for mut e in rows {
+        with_documented_nulls(&mut e, &set, q.select.as_deref());
         let ok = match &q.filter {
             Some(f) => matches(&e, f)?,
             None => true,
@@ -295,9 +307,10 @@ fn find_visible(req: &Req<'_>, inner: &Inner, key: Key) -> Result<Entity, ApiErr
 fn get_one(req: &Req<'_>, key: Key) -> Result<Response, ApiError> {
     let set = *req.set();
     let names = set.names();
-    let q =
-        Query::parse(req.query, &names, set.type_name).map_err(|e| ApiError::bad_request(e.0))?;
-    let entity = find_visible(req, &req.shared.lock(), key)?;
+    let q = Query::parse_documented(req.query, &names, set.documented, set.type_name)
+        .map_err(|e| ApiError::bad_request(e.0))?;
+    let mut entity = find_visible(req, &req.shared.lock(), key)?;
+    with_documented_nulls(&mut entity, &set, q.select.as_deref());
     match &req.resolved.tail {
         None => Ok(json_response(
             StatusCode::OK,
