@@ -6,7 +6,7 @@ use grootboek_core::{Currency, EntryId, Money, OpenItem, Result, Vendor};
 
 use super::errors::result_error;
 use super::{parse_amount, parse_date, protocol};
-use crate::xml::{Ev, Node, Pull, XmlDoc};
+use crate::xml::{Ev, Pull, XmlDoc};
 
 /// The browse code of customer transactions.
 pub const CUSTOMER_TRANSACTIONS: &str = "100";
@@ -102,24 +102,56 @@ pub struct Row {
 }
 
 impl Row {
-    fn from_node(n: &Node) -> Self {
-        let cells = n
-            .children_named("td")
-            .map(|td| {
-                (
-                    td.attr("field").unwrap_or_default().to_string(),
-                    td.text.trim().to_string(),
-                )
-            })
-            .collect();
-        let key = n.child("key").and_then(|k| {
-            Some((
-                k.text_of("office")?.to_string(),
-                k.text_of("code")?.to_string(),
-                k.text_of("number")?.to_string(),
-            ))
-        });
-        Row { cells, key }
+    /// Read the row whose `<tr>` start was just pulled, cell by cell, up to and including its
+    /// end: each `<td field=…>` gives a cell (its text trimmed), `<key>` the entry; anything else
+    /// is read past. No element tree is built for the row.
+    fn read(p: &mut Pull<'_>) -> Result<Self> {
+        let mut row = Row::default();
+        loop {
+            match p.next_event()? {
+                Some(Ev::Start(name, attrs)) if name == "td" => {
+                    let field = attrs
+                        .into_iter()
+                        .find(|(k, _)| k == "field")
+                        .map(|(_, v)| v)
+                        .unwrap_or_default();
+                    let mut text = String::new();
+                    loop {
+                        match p.next_event()? {
+                            Some(Ev::Text(t)) => text.push_str(&t),
+                            Some(Ev::End(_)) => break,
+                            Some(Ev::Start(n, a)) => {
+                                p.node(n, a)?;
+                            }
+                            None => return Err(protocol("a browse cell is not closed")),
+                        }
+                    }
+                    let trimmed = text.trim();
+                    let value = if trimmed.len() == text.len() {
+                        text
+                    } else {
+                        trimmed.to_string()
+                    };
+                    row.cells.push((field, value));
+                }
+                Some(Ev::Start(name, attrs)) if name == "key" => {
+                    let k = p.node(name, attrs)?;
+                    row.key = (|| {
+                        Some((
+                            k.text_of("office")?.to_string(),
+                            k.text_of("code")?.to_string(),
+                            k.text_of("number")?.to_string(),
+                        ))
+                    })();
+                }
+                Some(Ev::Start(name, attrs)) => {
+                    p.node(name, attrs)?;
+                }
+                Some(Ev::Text(_)) => {}
+                Some(Ev::End(_)) => return Ok(row),
+                None => return Err(protocol("a browse row is not closed")),
+            }
+        }
     }
 
     /// The value of a field, when present and non-empty.
@@ -163,7 +195,7 @@ pub fn for_each_row(
                         .unwrap_or_else(|| protocol("browse refused without a message")));
                 }
             }
-            Ev::Start(name, attrs) if name == "tr" => each(Row::from_node(&p.node(name, attrs)?))?,
+            Ev::Start(name, _) if name == "tr" => each(Row::read(&mut p)?)?,
             Ev::Start(name, attrs) => {
                 // Header rows (`th`) and anything else: read past it.
                 p.node(name, attrs)?;

@@ -26,8 +26,23 @@ pub fn format_date(d: NaiveDate) -> String {
 pub fn parse_date(s: &str) -> Result<NaiveDate> {
     let t = s.trim();
     let d = t.get(..8).unwrap_or(t);
-    NaiveDate::parse_from_str(d, "%Y%m%d")
-        .map_err(|_| protocol(format!("`{s}` is not a Twinfield date (YYYYMMDD)")))
+    // Eight ASCII digits, read directly (a browse carries two dates per row; chrono's format
+    // parser showed in profiles), with chrono's calendar check.
+    let number = |r: std::ops::Range<usize>| -> Option<u32> {
+        let digits = d.get(r)?;
+        digits
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| digits.parse().ok())
+            .flatten()
+    };
+    let date = match (d.len(), number(0..4), number(4..6), number(6..8)) {
+        (8, Some(y), Some(m), Some(day)) => i32::try_from(y)
+            .ok()
+            .and_then(|y| NaiveDate::from_ymd_opt(y, m, day)),
+        _ => None,
+    };
+    date.ok_or_else(|| protocol(format!("`{s}` is not a Twinfield date (YYYYMMDD)")))
 }
 
 /// Twinfield's period `YYYY/PP` of a date (monthly periods).
@@ -86,6 +101,11 @@ mod tests {
         assert_eq!(parse_date("20260309").unwrap(), d);
         assert_eq!(parse_date("20260309121500").unwrap(), d);
         assert!(parse_date("2026-03-09").is_err());
+        for bad in [
+            "20261301", "20260230", "2026030", "+2026030", "", "2026030x",
+        ] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
         assert_eq!(period_of(d), "2026/03");
         assert_eq!(format_amount(dec!(121)), "121.00");
         assert_eq!(format_amount(dec!(0.5)), "0.50");

@@ -155,8 +155,7 @@ impl<'a> Pull<'a> {
                     let mut attrs = Vec::new();
                     for a in s.attributes() {
                         let a = a.map_err(|e| protocol(format!("malformed attribute: {e}")))?;
-                        let raw = String::from_utf8_lossy(&a.value).into_owned();
-                        let value = unescape_attr(&raw)?;
+                        let value = unescape_attr(String::from_utf8_lossy(&a.value))?;
                         attrs.push((local(a.key.as_ref()), value));
                     }
                     Ev::Start(local(s.name().as_ref()), attrs)
@@ -226,12 +225,12 @@ impl<'a> Pull<'a> {
     }
 }
 
-fn unescape_attr(raw: &str) -> Result<String> {
+fn unescape_attr(raw: std::borrow::Cow<'_, str>) -> Result<String> {
     if !raw.contains('&') {
-        return Ok(raw.to_string());
+        return Ok(raw.into_owned());
     }
     let mut out = String::with_capacity(raw.len());
-    let mut rest = raw;
+    let mut rest: &str = &raw;
     while let Some(i) = rest.find('&') {
         out.push_str(rest.get(..i).unwrap_or(""));
         let after = rest.get(i + 1..).unwrap_or("");
