@@ -802,6 +802,32 @@ async fn decode_administrations_tokens_and_write_outcomes() {
     assert!(text.contains("refused"), "{text}");
 }
 
+/// Every administration `code(n)` of a `--all-administrations` run lists its own open item
+/// `X-nnn` with the open amount `100 + n`.
+fn assert_each_lists_its_item(runs: &[Value], count: i64, code: impl Fn(i64) -> String) {
+    for n in 0..count {
+        let code = code(n);
+        let run = runs
+            .iter()
+            .find(|r| r["administration"]["code"] == code.as_str())
+            .unwrap_or_else(|| panic!("{code} is not in the run"));
+        let items = run["open_items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{code}: {run}"));
+        let item = items
+            .iter()
+            .find(|i| i["reference"] == format!("X-{n:03}").as_str())
+            .unwrap_or_else(|| panic!("{code}'s item is not listed: {run}"));
+        assert_eq!(
+            item["open_amount"]["amount"]
+                .as_str()
+                .map(|a| a.parse::<rust_decimal::Decimal>().unwrap()),
+            Some(rust_decimal::Decimal::from(100 + n)),
+            "{code}"
+        );
+    }
+}
+
 /// Issue 17: `open-items --all-administrations` over 200 offices of one organisation lists each
 /// (every office's own open invoice is in its result) within the shared budget: the simulator
 /// answered no request with 429.
@@ -896,25 +922,7 @@ async fn open_items_over_200_twinfield_offices_within_the_budget() {
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let runs = v["per_administration"].as_array().unwrap();
-    for n in 0..OFFICES {
-        let office = format!("NLX{n:06}");
-        let run = runs
-            .iter()
-            .find(|r| r["administration"]["code"] == office.as_str())
-            .unwrap_or_else(|| panic!("{office} is not in the run"));
-        let items = run["open_items"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{office}: {run}"));
-        let item = items
-            .iter()
-            .find(|i| i["reference"] == format!("X-{n:03}").as_str())
-            .unwrap_or_else(|| panic!("{office}'s invoice is not listed: {run}"));
-        assert_eq!(
-            item["open_amount"]["amount"],
-            format!("{}.00", 100 + n),
-            "{office}"
-        );
-    }
+    assert_each_lists_its_item(runs, OFFICES as i64, |n| format!("NLX{n:06}"));
     let credits = sim.credits();
     assert_eq!(credits.rejected_total, 0, "429s: {:?}", credits.buckets);
     let used: u64 = credits
@@ -1024,27 +1032,7 @@ async fn open_items_over_200_exact_divisions_within_the_limits() {
     let v = json_of(&out);
     let runs = v["per_administration"].as_array().unwrap();
     assert_eq!(runs.len(), DIVISIONS as usize, "{v}");
-    for n in 0..DIVISIONS {
-        let division = (2_000_000 + n).to_string();
-        let run = runs
-            .iter()
-            .find(|r| r["administration"]["code"] == division.as_str())
-            .unwrap_or_else(|| panic!("{division} is not in the run"));
-        let items = run["open_items"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{division}: {run}"));
-        let item = items
-            .iter()
-            .find(|i| i["reference"] == format!("X-{n:03}").as_str())
-            .unwrap_or_else(|| panic!("{division}'s entry is not listed: {run}"));
-        assert_eq!(
-            item["open_amount"]["amount"]
-                .as_str()
-                .map(|a| a.parse::<rust_decimal::Decimal>().unwrap()),
-            Some(rust_decimal::Decimal::from(100 + n)),
-            "{division}"
-        );
-    }
+    assert_each_lists_its_item(runs, i64::from(DIVISIONS), |n| (2_000_000 + n).to_string());
     let throttled = sim
         .core()
         .log
@@ -1110,27 +1098,7 @@ async fn open_items_over_200_afas_administrations() {
     let v = json_of(&out);
     let runs = v["per_administration"].as_array().unwrap();
     assert!(runs.len() > UNITS as usize, "{} runs", runs.len());
-    for n in 0..UNITS {
-        let unit = (100 + n).to_string();
-        let run = runs
-            .iter()
-            .find(|r| r["administration"]["code"] == unit.as_str())
-            .unwrap_or_else(|| panic!("{unit} is not in the run"));
-        let items = run["open_items"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{unit}: {run}"));
-        let item = items
-            .iter()
-            .find(|i| i["reference"] == format!("X-{n:03}").as_str())
-            .unwrap_or_else(|| panic!("{unit}'s item is not listed: {run}"));
-        assert_eq!(
-            item["open_amount"]["amount"]
-                .as_str()
-                .map(|a| a.parse::<rust_decimal::Decimal>().unwrap()),
-            Some(rust_decimal::Decimal::from(100 + n)),
-            "{unit}"
-        );
-    }
+    assert_each_lists_its_item(runs, i64::from(UNITS), |n| (100 + n).to_string());
     let log = sim.core().log.snapshot();
     let refused = log
         .iter()
