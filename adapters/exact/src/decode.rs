@@ -135,9 +135,14 @@ pub fn administrations(bytes: &[u8]) -> Result<Vec<ListedAdministration>> {
 pub fn token(bytes: &[u8]) -> Result<TokenSummary> {
     let v = odata::parse_json(bytes).map_err(|e| e.with_vendor(Vendor::Exact))?;
     if let Some(e) = v.get("error").and_then(Value::as_str) {
+        let description = v
+            .get("error_description")
+            .and_then(Value::as_str)
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
         return Err(exact_error(
             ErrorKind::Protocol,
-            format!("the payload is a token error: {e}"),
+            format!("the payload is a token error: {e}{description}"),
         ));
     }
     let text = |k: &str| v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
@@ -788,6 +793,18 @@ mod issue18_tests {
 
     #[test]
     fn tokens_without_their_secrets() {
+        // The token endpoint's refusals are errors carrying Exact's own description.
+        for (name, text) in [
+            ("token_error_revoked.json", "invalid or empty chainId"),
+            ("token_error_too_early.json", "access_token not expired"),
+            (
+                "token_error_old_refresh_token.json",
+                "Old refresh token used",
+            ),
+        ] {
+            let e = token(&shared(name)).unwrap_err();
+            assert!(e.to_string().contains(text), "{name}: {e}");
+        }
         let t = token(&shared("token_response.json")).unwrap();
         assert_eq!(t.expires_in_seconds, Some(600));
         assert!(t.has_refresh_token && t.access_token_chars > 0);

@@ -91,6 +91,21 @@ pub fn parse_read(xml: &str, on: NaiveDate) -> Result<VatCode> {
 
 #[cfg(test)]
 mod tests {
+
+    /// The shared sample of a VAT read decodes to its code, type and 21 % rate.
+    #[test]
+    fn the_shared_vat_read_sample() {
+        let xml = std::fs::read_to_string(format!(
+            "{}/../../fixtures/twinfield/vat-read.xml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let on = chrono::NaiveDate::from_ymd_opt(2026, 5, 12).unwrap();
+        let v = parse_read(&xml, on).unwrap();
+        assert_eq!(v.code, "VH");
+        assert_eq!(v.rate, rust_decimal::Decimal::from(21));
+    }
+
     use super::*;
     use rust_decimal_macros::dec;
 
