@@ -526,31 +526,30 @@ mod tests {
     /// rather than read as receivables.
     #[test]
     fn browse_variants_read_their_own_amount_columns_and_refuse_creditor_lines() {
+        let amounts =
+            |items: &[OpenItem]| -> Vec<(String, rust_decimal::Decimal, rust_decimal::Decimal)> {
+                items
+                    .iter()
+                    .map(|i| (i.reference.clone(), i.amount.amount, i.open_amount.amount))
+                    .collect()
+            };
         let items = open_items(&shared("browse-open-items-basevalue.xml"), None).unwrap();
-        let amounts: Vec<_> = items
-            .iter()
-            .map(|i| (i.reference.as_str(), i.amount.amount, i.open_amount.amount))
-            .collect();
         assert_eq!(
-            amounts,
+            amounts(&items),
             [
-                ("F-31", dec!(242.00), dec!(242.00)),
-                ("F-32", dec!(605.00), dec!(105.00))
+                ("F-31".to_string(), dec!(242.00), dec!(242.00)),
+                ("F-32".to_string(), dec!(605.00), dec!(105.00))
             ]
         );
         assert_eq!(items[1].relation, "1001");
         assert_eq!(items[0].entry.as_ref().unwrap().key, "202600031");
 
         let items = open_items(&shared("browse-open-items-openvalue-only.xml"), None).unwrap();
-        let amounts: Vec<_> = items
-            .iter()
-            .map(|i| (i.reference.as_str(), i.amount.amount, i.open_amount.amount))
-            .collect();
         assert_eq!(
-            amounts,
+            amounts(&items),
             [
-                ("F-41", dec!(121.00), dec!(121.00)),
-                ("F-42", dec!(-30.25), dec!(-30.25))
+                ("F-41".to_string(), dec!(121.00), dec!(121.00)),
+                ("F-42".to_string(), dec!(-30.25), dec!(-30.25))
             ]
         );
 

@@ -515,6 +515,23 @@ fn padded_accounts() -> TwinfieldSeed {
 
 const BROWSE_DIM1: &str = r#"<columns code="000"><column><field>fin.trs.head.office</field><visible>true</visible><operator>equal</operator><from>NLA000001</from></column><column><field>fin.trs.head.number</field><visible>true</visible></column><column><field>fin.trs.line.dim1</field><visible>true</visible></column><column><field>fin.trs.line.valuesigned</field><visible>true</visible></column></columns>"#;
 
+/// Post a sale with its revenue line on `account`, then read the `dim1` cells the browse shows for
+/// that transaction: its number and the codes as read.
+async fn post_and_browse_dim1(env: &Env, account: &str) -> (String, Vec<String>) {
+    let sale = sales_invoice(OFFICE_A1, "1000", "100.00", "121.00", "VH", "final")
+        .replace("<dim1>8020</dim1>", &format!("<dim1>{account}</dim1>"));
+    let doc = env.px_a(OFFICE_A1, &sale).await.doc();
+    assert_eq!(doc.attr("result"), Some("1"), "{}", doc.to_xml());
+    let number = number_of(&doc);
+    let browse = env.px_a(OFFICE_A1, BROWSE_DIM1).await.doc();
+    let read = browse
+        .children_named("tr")
+        .filter(|tr| cell(tr, "fin.trs.head.number") == number)
+        .map(|tr| cell(tr, "fin.trs.line.dim1"))
+        .collect();
+    (number, read)
+}
+
 /// Post a sale of office equipment on `0110`, then read the browse: Twinfield shows the account
 /// as `110`. A naive client that books the correction on the code it read posts it to the other
 /// account `110`, and Twinfield accepts it.
@@ -522,23 +539,12 @@ const BROWSE_DIM1: &str = r#"<columns code="000"><column><field>fin.trs.head.off
 async fn q25_browse_reads_0110_as_110_and_a_naive_correction_lands_on_110() {
     let env = env().await;
     env.sim.seed(padded_accounts()).unwrap();
-    let sale = sales_invoice(OFFICE_A1, "1000", "100.00", "121.00", "VH", "final")
-        .replace("<dim1>8020</dim1>", "<dim1>0110</dim1>");
-    let doc = env.px_a(OFFICE_A1, &sale).await.doc();
-    assert_eq!(doc.attr("result"), Some("1"), "{}", doc.to_xml());
-    let number = number_of(&doc);
+    let (number, read) = post_and_browse_dim1(&env, "0110").await;
     let stored = env.sim.transaction(OFFICE_A1, "VRK", &number).unwrap();
     assert!(
         stored.lines.iter().any(|l| l.dim1 == "0110"),
         "stored as 0110"
     );
-
-    let browse = env.px_a(OFFICE_A1, BROWSE_DIM1).await.doc();
-    let read: Vec<String> = browse
-        .children_named("tr")
-        .filter(|tr| cell(tr, "fin.trs.head.number") == number)
-        .map(|tr| cell(tr, "fin.trs.line.dim1"))
-        .collect();
     assert!(read.contains(&"110".to_string()), "read as 110: {read:?}");
     assert!(!read.contains(&"0110".to_string()), "{read:?}");
 
@@ -575,16 +581,7 @@ async fn q25_off_browse_reads_the_stored_code() {
     let env = env().await;
     env.sim.core().switches.set("Q25", false);
     env.sim.seed(padded_accounts()).unwrap();
-    let sale = sales_invoice(OFFICE_A1, "1000", "100.00", "121.00", "VH", "final")
-        .replace("<dim1>8020</dim1>", "<dim1>0110</dim1>");
-    let doc = env.px_a(OFFICE_A1, &sale).await.doc();
-    let number = number_of(&doc);
-    let browse = env.px_a(OFFICE_A1, BROWSE_DIM1).await.doc();
-    let read: Vec<String> = browse
-        .children_named("tr")
-        .filter(|tr| cell(tr, "fin.trs.head.number") == number)
-        .map(|tr| cell(tr, "fin.trs.line.dim1"))
-        .collect();
+    let (_, read) = post_and_browse_dim1(&env, "0110").await;
     assert!(read.contains(&"0110".to_string()), "{read:?}");
     assert!(!read.contains(&"110".to_string()), "{read:?}");
 }

@@ -23,34 +23,51 @@ impl TwinfieldLedger {
         office::parse_list(&xml, self.cfg().office_country, self.cfg().office_currency)
     }
 
+    /// Every row a Finder search of `kind` in `office` answers, page after page (`field`: 0 code
+    /// and name, 1 code, 2 name; `options` beside the `office` option).
+    async fn finder_rows(
+        &self,
+        office: &str,
+        kind: &str,
+        pattern: &str,
+        field: u32,
+        options: &[(&str, &str)],
+        operation: &'static str,
+    ) -> Result<Vec<Vec<String>>> {
+        let mut rows = Vec::new();
+        let mut first_row = 1;
+        loop {
+            let mut all_options = vec![("office", office)];
+            all_options.extend_from_slice(options);
+            let q = FinderQuery {
+                kind,
+                pattern,
+                field,
+                first_row,
+                max_rows: FINDER_PAGE,
+                options: all_options,
+            };
+            let page = self.t.finder(office, &q, operation).await?;
+            let n = page.rows.len() as u32;
+            rows.extend(page.rows);
+            first_row += n;
+            if n == 0 || first_row > page.total_rows {
+                return Ok(rows);
+            }
+        }
+    }
+
     /// The VAT codes of `office`, cached per office (Q03).
     pub async fn office_vat_codes(&self, office_code: &str) -> Result<Arc<Vec<VatCode>>> {
         if let Some(v) = lock(&self.vat_cache).get(office_code) {
             return Ok(v.clone());
         }
-        let mut codes = Vec::new();
-        let mut first_row = 1;
-        loop {
-            let q = FinderQuery {
-                kind: "VAT",
-                pattern: "*",
-                field: 0,
-                first_row,
-                max_rows: FINDER_PAGE,
-                options: vec![("office", office_code)],
-            };
-            let page = self.t.finder(office_code, &q, "vat_codes").await?;
-            let n = page.rows.len() as u32;
-            codes.extend(
-                page.rows
-                    .iter()
-                    .filter_map(|r| finder::vat_code_from_row(r)),
-            );
-            first_row += n;
-            if n == 0 || first_row > page.total_rows {
-                break;
-            }
-        }
+        let codes: Vec<String> = self
+            .finder_rows(office_code, "VAT", "*", 0, &[], "vat_codes")
+            .await?
+            .iter()
+            .filter_map(|r| finder::vat_code_from_row(r))
+            .collect();
         let today = grootboek_core::dates::amsterdam_date(self.cfg().runtime.clock.now());
         let mut out = Vec::new();
         for code in codes {
@@ -89,30 +106,23 @@ impl TwinfieldLedger {
         let pattern = format!("*{digits}");
         let mut near = Vec::new();
         for dim_type in ["BAS", "PNL"] {
-            let mut first_row = 1;
-            loop {
-                let q = FinderQuery {
-                    kind: "DIM",
-                    pattern: &pattern,
-                    field: 1,
-                    first_row,
-                    max_rows: FINDER_PAGE,
-                    options: vec![("office", office), ("dimtype", dim_type)],
-                };
-                let page = self.t.finder(office, &q, "check_account").await?;
-                let n = page.rows.len() as u32;
-                for stored in page.rows.iter().filter_map(|r| r.first()) {
-                    if stored == code {
-                        lock(&self.account_cache).insert(key);
-                        return Ok(());
-                    }
-                    if stored.trim_start_matches('0') == digits {
-                        near.push(stored.clone());
-                    }
+            let rows = self
+                .finder_rows(
+                    office,
+                    "DIM",
+                    &pattern,
+                    1,
+                    &[("dimtype", dim_type)],
+                    "check_account",
+                )
+                .await?;
+            for stored in rows.iter().filter_map(|r| r.first()) {
+                if stored == code {
+                    lock(&self.account_cache).insert(key);
+                    return Ok(());
                 }
-                first_row += n;
-                if n == 0 || first_row > page.total_rows {
-                    break;
+                if stored.trim_start_matches('0') == digits {
+                    near.push(stored.clone());
                 }
             }
         }
