@@ -20,8 +20,7 @@ use crate::model::{WebhookContent, WebhookEvent, WebhookSubscription};
 use crate::odata::{self, Row};
 use crate::urls::{Division, Endpoint, Query};
 
-const PREFIX: &[u8] = b"{\"Content\":";
-const HASH_FIELD: &[u8] = b",\"HashCode\":\"";
+const HASH_FIELD: &[u8] = b"\"HashCode\"";
 
 fn refused(message: &str) -> Error {
     Error::new(ErrorKind::Unauthenticated, message)
@@ -29,35 +28,42 @@ fn refused(message: &str) -> Error {
         .with_operation("verify_webhook")
 }
 
-/// Split a notification body into the raw `Content` bytes and the `HashCode` text.
+/// Split a notification body into the raw `Content` bytes and the `HashCode` text. Exact sends
+/// `{"Content":{…},"HashCode":"…"}`; whitespace between those tokens (a body pretty-printed by a
+/// relay) is allowed, and the `Content` value is taken byte for byte between them.
 pub fn split(body: &[u8]) -> Result<(&[u8], &str)> {
-    let body = trim_ascii(odata::strip_bom(body));
+    let body = odata::strip_bom(body).trim_ascii();
     let rest = body
-        .strip_prefix(PREFIX)
+        .strip_prefix(b"{")
+        .map(<[u8]>::trim_ascii)
+        .and_then(|r| r.strip_prefix(b"\"Content\""))
+        .map(<[u8]>::trim_ascii)
+        .and_then(|r| r.strip_prefix(b":"))
         .ok_or_else(|| refused("the webhook body does not start with {\"Content\":"))?;
     let at = rest
         .windows(HASH_FIELD.len())
         .rposition(|w| w == HASH_FIELD)
         .ok_or_else(|| refused("the webhook body has no HashCode"))?;
-    let content = rest.get(..at).unwrap_or_default();
-    let tail = rest.get(at + HASH_FIELD.len()..).unwrap_or_default();
-    let hash = tail
-        .strip_suffix(b"\"}")
+    let content = rest
+        .get(..at)
+        .unwrap_or_default()
+        .trim_ascii()
+        .strip_suffix(b",")
+        .map(<[u8]>::trim_ascii)
+        .ok_or_else(|| refused("the webhook body has no comma before its HashCode"))?;
+    let hash = rest
+        .get(at + HASH_FIELD.len()..)
+        .unwrap_or_default()
+        .trim_ascii()
+        .strip_prefix(b":")
+        .map(<[u8]>::trim_ascii)
+        .and_then(|t| t.strip_suffix(b"}"))
+        .map(<[u8]>::trim_ascii)
+        .and_then(|t| t.strip_prefix(b"\""))
+        .and_then(|t| t.strip_suffix(b"\""))
         .ok_or_else(|| refused("the webhook body does not end after its HashCode"))?;
     let hash = std::str::from_utf8(hash).map_err(|_| refused("the HashCode is not text"))?;
     Ok((content, hash))
-}
-
-fn trim_ascii(b: &[u8]) -> &[u8] {
-    let start = b
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(b.len());
-    let end = b
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    b.get(start..end).unwrap_or_default()
 }
 
 /// The `HashCode` Exact computes for `content`: upper-case hex HMAC-SHA256.
@@ -236,8 +242,10 @@ fn webhook_subscription_of(row: &Row) -> Result<WebhookSubscription> {
     Ok(WebhookSubscription {
         id: odata::guid(row, "ID")
             .ok_or_else(|| Error::protocol("webhook subscription without ID"))?,
-        topic: odata::string(row, "Topic").unwrap_or_default(),
-        callback_url: odata::string(row, "CallbackURL").unwrap_or_default(),
+        topic: odata::string(row, "Topic")
+            .ok_or_else(|| Error::protocol("webhook subscription without Topic"))?,
+        callback_url: odata::string(row, "CallbackURL")
+            .ok_or_else(|| Error::protocol("webhook subscription without CallbackURL"))?,
         description: odata::string(row, "Description"),
     })
 }
@@ -246,7 +254,7 @@ fn webhook_subscription_of(row: &Row) -> Result<WebhookSubscription> {
 mod tests {
     use super::*;
 
-    const CONTENT: &str = r#"{"Topic":"SalesOrders","ClientId":"63824703-cf5c-4143-be7d-db3113b83b0e","Division":441609,"Action":"Update","Key":"19cee073-095e-46d1-8d2d-f3fc97ba5bc1","ExactOnlineEndpoint":"https://start.exactonline.be/api/v1/441609/salesorder/SalesOrders(guid'19cee073-095e-46d1-8d2d-f3fc97ba5bc1')","EventCreatedOn":"2020-01-06T16:26:08.587"}"#;
+    const CONTENT: &str = r#"{"Topic":"SalesOrders","ClientId":"5b1d9c52-1c4a-4d3c-9a4e-0f6e2a0c1d01","Division":123456,"Action":"Update","Key":"8e2f0a71-4c3b-4d52-9b6e-1a7c3d5e9f20","ExactOnlineEndpoint":"https://start.exactonline.nl/api/v1/123456/salesorder/SalesOrders(guid'8e2f0a71-4c3b-4d52-9b6e-1a7c3d5e9f20')","EventCreatedOn":"2024-03-21T10:15:00.000"}"#;
 
     fn secret() -> SecretString {
         SecretString::from("webhook-secret".to_string())
@@ -262,18 +270,50 @@ mod tests {
         assert_eq!(hash.len(), 64);
         assert_eq!(hash, hash.to_ascii_uppercase());
         let c = verify(&secret(), body(&hash).as_bytes()).unwrap();
-        assert_eq!(c.division, 441609);
+        assert_eq!(c.division, 123456);
         assert_eq!(c.action, "Update");
-        assert_eq!(c.key, "19cee073-095e-46d1-8d2d-f3fc97ba5bc1");
+        assert_eq!(c.key, "8e2f0a71-4c3b-4d52-9b6e-1a7c3d5e9f20");
         let forged = "0".repeat(64);
         let e = verify(&secret(), body(&forged).as_bytes()).unwrap_err();
         assert_eq!(*e.kind(), ErrorKind::Unauthenticated);
-        let tampered = body(&hash).replace("441609", "441610");
+        let tampered = body(&hash).replace("123456", "123457");
         assert!(verify(&secret(), tampered.as_bytes()).is_err());
         let other_key = SecretString::from("client-secret".to_string());
         assert!(verify(&other_key, body(&hash).as_bytes()).is_err());
         assert!(verify(&secret(), b"").is_err());
         assert!(verify(&secret(), b"{\"Content\":{}}").is_err());
         assert!(verify(&secret(), body("zz").as_bytes()).is_err());
+    }
+
+    /// The shared notification fixture (pretty-printed, as a relay may pass it on): signed over
+    /// its raw `Content` bytes it verifies and reads topic, division and action; one changed
+    /// byte inside `Content` is refused.
+    #[test]
+    fn the_shared_notification_fixture_verifies_byte_for_byte() {
+        let fixture = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/exact/webhook_notification.json"
+        ))
+        .unwrap();
+        let (content, placeholder) = split(fixture.as_bytes()).unwrap();
+        assert_eq!(placeholder, "<string>");
+        assert!(content.starts_with(b"{\"Topic\"") && content.ends_with(b"}"));
+        let hash = sign(&secret(), content).unwrap();
+        let at = fixture.rfind("<string>").unwrap();
+        let signed = format!(
+            "{}{hash}{}",
+            &fixture[..at],
+            &fixture[at + "<string>".len()..]
+        );
+        let c = verify(&secret(), signed.as_bytes()).unwrap();
+        assert_eq!(
+            (c.topic.as_str(), c.division, c.action.as_str()),
+            ("FinancialTransactions", 123456, "Create")
+        );
+        let altered = signed.replacen("\"Create\"", "\"Delete\"", 1);
+        assert_eq!(
+            *verify(&secret(), altered.as_bytes()).unwrap_err().kind(),
+            ErrorKind::Unauthenticated
+        );
     }
 }

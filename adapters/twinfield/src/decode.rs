@@ -18,7 +18,7 @@
 
 use grootboek_core::runtime::token::TokenSummary;
 use grootboek_core::{
-    Currency, Dimension, DocumentKind, Error, ErrorKind, ItemOutcome, ItemStatus,
+    Currency, Dimension, DimensionKind, DocumentKind, Error, ErrorKind, ItemOutcome, ItemStatus,
     ListedAdministration, OpenItem, PostedDocument, Result, Vendor, VendorProblem, WriteReport,
 };
 
@@ -179,7 +179,8 @@ pub fn token(bytes: &[u8]) -> Result<TokenSummary> {
 /// A saved ProcessXml answer to a write, item by item: a batch (`<transactions>`,
 /// `<dimensions>`, `<sets>`…) gives one item per child, a single document one item. Each item
 /// is applied when its own `result` is not `0` — whatever the root says, so a booked item of a
-/// `result="0"` batch stays applied — and carries its key (transaction number, dimension code)
+/// `result="0"` batch stays applied — and carries its key (transaction number, dimension code,
+/// match number of a `<set>`)
 /// and every `msgtype` message below it with its element path. A SOAP fault is an error.
 pub fn outcome(bytes: &[u8]) -> Result<WriteReport> {
     let xml = result_document(bytes)?;
@@ -209,6 +210,7 @@ pub fn outcome(bytes: &[u8]) -> Result<WriteReport> {
                 .text_at("header/number")
                 .or_else(|| item.text_of("code"))
                 .or_else(|| item.text_of("number"))
+                .or_else(|| item.text_of("matchnumber"))
                 .map(str::to_string);
             ItemOutcome {
                 index,
@@ -370,11 +372,14 @@ fn documents(bytes: &[u8], expected: DocumentKind) -> Result<Vec<PostedDocument>
 pub fn dimension(bytes: &[u8]) -> Result<Vec<Dimension>> {
     let doc = parsed(
         bytes,
-        &["dimension", "dimensions"],
+        &["dimension", "dimensions", "customers", "suppliers"],
         "a dimension read or list",
     )?;
-    if doc.name == "dimension" {
-        return Ok(vec![dimmap::from_node(&doc, None)?.dimension]);
+    match doc.name.as_str() {
+        "dimension" => return Ok(vec![dimmap::from_node(&doc, None)?.dimension]),
+        "customers" => return full_records(&doc, DimensionKind::Customer),
+        "suppliers" => return full_records(&doc, DimensionKind::Supplier),
+        _ => {}
     }
     // The type is the list's `type` attribute; a list without it still ends with the pseudo-row
     // carrying the type code itself (an unnamed `<dimension>DEB</dimension>`), which names it.
@@ -402,6 +407,36 @@ pub fn dimension(bytes: &[u8]) -> Result<Vec<Dimension>> {
     })?;
     let xml = result_document(bytes)?;
     dimmap::parse_list(&xml, kind)
+}
+
+/// A `<customers>` or `<suppliers>` answer: whole `<dimension>` records, each with its own
+/// `result`. A record Twinfield refused is an error naming its code and message; a record of
+/// another type than the list's is refused rather than read as one.
+fn full_records(doc: &Node, kind: DimensionKind) -> Result<Vec<Dimension>> {
+    doc.children_named("dimension")
+        .map(|record| {
+            if let Some(e) = result_error(record, OPERATION) {
+                let code = record.text_of("code").unwrap_or("(no code)");
+                return Err(twinfield_error(
+                    e.kind().clone(),
+                    format!("<{}> record {code}: {}", doc.name, e.message()),
+                ));
+            }
+            let read = dimmap::from_node(record, Some(kind))?;
+            if read.dimension.kind != kind {
+                return Err(twinfield_error(
+                    ErrorKind::Validation,
+                    format!(
+                        "<{}> holds dimension {} of type {}",
+                        doc.name,
+                        read.dimension.code,
+                        record.text_of("type").unwrap_or("?")
+                    ),
+                ));
+            }
+            Ok(read.dimension)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -605,6 +640,99 @@ mod tests {
     fn a_refused_child_of_a_batch_is_an_error_with_its_path() {
         let e = invoice(&shared("transactions-batch-mixed.xml")).unwrap_err();
         assert!(e.to_string().contains("dim2"), "{e}");
+    }
+
+    /// A `<customers>` answer of whole records: every record read, the VAT and
+    /// chamber-of-commerce numbers from the address fields or from the dimension's own
+    /// elements, country codes under display names; a refused record is an error naming it.
+    #[test]
+    fn customers_of_full_records_from_their_fixture() {
+        let customers = dimension(&shared("customers-full-records.xml")).unwrap();
+        let facts: Vec<_> = customers
+            .iter()
+            .map(|d| {
+                (
+                    d.code.as_str(),
+                    d.kind,
+                    d.country.as_ref().map(|c| c.code().to_string()),
+                    d.vat_number.as_deref(),
+                    d.coc_number.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            facts,
+            [
+                (
+                    "1100",
+                    DimensionKind::Customer,
+                    Some("BE".to_string()),
+                    Some("BE0999888777"),
+                    None
+                ),
+                (
+                    "1101",
+                    DimensionKind::Customer,
+                    Some("NL".to_string()),
+                    Some("NL001122334B01"),
+                    Some("01122334")
+                ),
+            ]
+        );
+        assert_eq!(customers[0].name, "Fietsenmakerij van Éck");
+        let refused = String::from_utf8(shared("customers-full-records.xml"))
+            .unwrap()
+            .replacen(
+                r#"<code>1101</code>"#,
+                r#"<code msgtype="error" msg="Code is in gebruik." result="0">1101</code>"#,
+                1,
+            )
+            .replacen(
+                r#"<dimension status="active" result="1">
+		<code msgtype"#,
+                r#"<dimension status="active" result="0">
+		<code msgtype"#,
+                1,
+            );
+        let e = dimension(refused.as_bytes()).unwrap_err();
+        assert!(
+            e.message().contains("record 1101") && e.message().contains("Code is in gebruik"),
+            "{e}"
+        );
+        let supplier_in_customers = String::from_utf8(shared("customers-full-records.xml"))
+            .unwrap()
+            .replacen(">DEB</type>", ">CRD</type>", 1);
+        let e = dimension(supplier_in_customers.as_bytes()).unwrap_err();
+        assert!(e.message().contains("dimension 1100 of type CRD"), "{e}");
+    }
+
+    /// A matching answer (`<set>`) is one applied item keyed by its match number; the same set
+    /// refused on a line keeps that line's path and message.
+    #[test]
+    fn a_match_set_answer_is_an_outcome_with_its_match_number() {
+        let report = outcome(&shared("match-set.xml")).unwrap();
+        assert_eq!(report.items.len(), 1);
+        assert_eq!(report.items[0].status, ItemStatus::Applied);
+        assert_eq!(report.items[0].key.as_deref(), Some("1"));
+        let refused = String::from_utf8(shared("match-set.xml"))
+            .unwrap()
+            .replacen(r#"<set result="1">"#, r#"<set result="0">"#, 1)
+            .replacen(
+                "<matchvalue>-121.00</matchvalue>",
+                r#"<matchvalue msgtype="error" msg="Bedrag is groter dan het openstaande bedrag." result="0">-121.00</matchvalue>"#,
+                1,
+            );
+        let report = outcome(refused.as_bytes()).unwrap();
+        assert_eq!(report.items[0].status, ItemStatus::Refused);
+        let errors = &report.items[0].errors;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0]
+                .location
+                .as_deref()
+                .is_some_and(|l| l.contains("matchvalue")),
+            "{errors:?}"
+        );
     }
 
     #[test]

@@ -29,6 +29,66 @@ async fn wire_processxml_string_envelope_and_offices() {
     assert_fixture("offices-list.xml", &ans.doc());
 }
 
+/// With `utf16_office_list` seeded, the office list comes as a recorded one did: UTF-16LE with a
+/// byte-order mark, `charset=utf-16`, the declaration saying `utf-16`. A client that takes the
+/// body as UTF-8 reads no offices at all; decoded as UTF-16 it is the usual list.
+#[tokio::test]
+async fn wire_office_list_in_utf16_when_seeded() {
+    let env = env().await;
+    env.sim
+        .seed(grootboek_sim::twinfield::TwinfieldSeed {
+            utf16_office_list: Some(true),
+            ..Default::default()
+        })
+        .unwrap();
+    let resp = env
+        .http
+        .post(format!("{}/webservices/processxml.asmx", env.cluster(1)))
+        .header("Content-Type", "text/xml; charset=utf-8")
+        .header(
+            "SOAPAction",
+            "\"http://www.twinfield.com/ProcessXmlString\"",
+        )
+        .body(envelope(
+            &env.a.access_token,
+            Some(OFFICE_A1),
+            "<list><type>offices</type></list>",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("text/xml; charset=utf-16")
+    );
+    let bytes = resp.bytes().await.unwrap();
+    assert_eq!(bytes.get(..2), Some(&[0xFF, 0xFE][..]), "byte-order mark");
+    assert!(
+        !String::from_utf8_lossy(&bytes).contains("offices"),
+        "a client reading the body as UTF-8 does not see the list"
+    );
+    let units: Vec<u16> = bytes[2..]
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    let text = String::from_utf16(&units).unwrap();
+    assert!(
+        text.starts_with(r#"<?xml version="1.0" encoding="utf-16"?>"#),
+        "{text}"
+    );
+    assert_fixture("offices-list.xml", &result_doc(&text));
+    // Other answers stay UTF-8.
+    let dims = env
+        .px_a(OFFICE_A1, &format!("<list><type>dimensions</type><office>{OFFICE_A1}</office><dimtype>DEB</dimtype></list>"))
+        .await;
+    assert_eq!(
+        dims.header("content-type").as_deref(),
+        Some("text/xml; charset=utf-8")
+    );
+}
+
 #[tokio::test]
 async fn wire_fault_token_invalid() {
     let env = env().await;
@@ -61,6 +121,64 @@ async fn wire_dimensions_list_read_and_not_found() {
     assert_fixture(
         "dimension-read-not-found.xml",
         &env.px_a(OFFICE_A1, &read("00590")).await.doc(),
+    );
+}
+
+/// A customer written with a phone number, its own VAT and chamber-of-commerce elements and two
+/// bank accounts reads back with all of them, every bank with its full element set.
+#[tokio::test]
+async fn wire_dimension_write_keeps_the_whole_record() {
+    let env = env().await;
+    let write = format!(
+        "<dimension><office>{OFFICE_A1}</office><type>DEB</type><code>1200</code><name>Kaashandel Oost</name>\
+         <vatnumber>NL009988776B01</vatnumber><cocnumber>09988776</cocnumber>\
+         <addresses><address type=\"invoice\" default=\"true\"><name>Kaashandel Oost</name><country>NL</country>\
+         <telephone>053-5550123</telephone><contact>R. Smit</contact></address></addresses>\
+         <banks><bank default=\"true\"><ascription>Kaashandel Oost</ascription><iban>NL81RABO0312345678</iban><biccode>RABONL2U</biccode><country>NL</country></bank>\
+         <bank><iban>DE44500105175407324931</iban><country>DE</country></bank></banks></dimension>"
+    );
+    let written = env.px_a(OFFICE_A1, &write).await.doc();
+    assert_eq!(written.attr("result"), Some("1"), "{}", written.to_xml());
+    let read = env
+        .px_a(OFFICE_A1, &format!("<read><type>dimensions</type><office>{OFFICE_A1}</office><dimtype>DEB</dimtype><code>1200</code></read>"))
+        .await
+        .doc();
+    let text = |path: &[&str]| read.path(path).map(|e| e.text()).unwrap_or_default();
+    assert_eq!(text(&["vatnumber"]), "NL009988776B01");
+    assert_eq!(text(&["cocnumber"]), "09988776");
+    assert_eq!(text(&["addresses", "address", "telephone"]), "053-5550123");
+    assert_eq!(text(&["addresses", "address", "contact"]), "R. Smit");
+    let banks: Vec<_> = read
+        .child("banks")
+        .unwrap()
+        .children_named("bank")
+        .collect();
+    assert_eq!(banks.len(), 2);
+    let tags = |b: &xml::Element| b.elements().map(|e| e.name.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        tags(banks[1]),
+        [
+            "ascription",
+            "accountnumber",
+            "address",
+            "bankname",
+            "biccode",
+            "city",
+            "country",
+            "iban",
+            "natbiccode",
+            "postcode",
+            "state"
+        ]
+    );
+    assert_eq!(
+        banks[1].child("iban").map(|e| e.text()).as_deref(),
+        Some("DE44500105175407324931")
+    );
+    assert_eq!(banks[0].attr("default"), Some("true"));
+    assert!(
+        read.child("modified").is_none(),
+        "a dimension read has no <modified>"
     );
 }
 

@@ -45,11 +45,7 @@ impl ExactLedger {
             )
             .with_vendor(Vendor::Exact));
         }
-        let row = odata::parse_single(&answer.body)?
-            .ok_or_else(|| Error::protocol("current/Me is empty"))?;
-        odata::integer(&row, "CurrentDivision")
-            .and_then(|d| i32::try_from(d).ok())
-            .ok_or_else(|| Error::protocol("current/Me has no CurrentDivision"))
+        current_division_of(&answer.body)
     }
 
     /// The administration of a division (cached); a division the listing does not show is
@@ -330,4 +326,33 @@ fn administration_of(row: &Row) -> Result<Administration> {
             .unwrap_or(Currency::EUR),
         code,
     })
+}
+
+/// The `CurrentDivision` of a `current/Me` answer: one row, in the list envelope (reference §2).
+fn current_division_of(body: &[u8]) -> Result<i32> {
+    let row = odata::parse_single(body)?.ok_or_else(|| Error::protocol("current/Me is empty"))?;
+    odata::integer(&row, "CurrentDivision")
+        .and_then(|d| i32::try_from(d).ok())
+        .ok_or_else(|| Error::protocol("current/Me has no CurrentDivision"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The recorded `current/Me` shape (one row in `d.results`) gives its division; an empty
+    /// list or a row without `CurrentDivision` is an error naming what is missing.
+    #[test]
+    fn current_division_from_the_me_fixture() {
+        let me = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/exact/me.json"
+        ))
+        .unwrap();
+        assert_eq!(current_division_of(&me).unwrap(), 123456);
+        let e = current_division_of(br#"{"d":{"results":[]}}"#).unwrap_err();
+        assert!(e.message().contains("current/Me is empty"), "{e}");
+        let e = current_division_of(br#"{"d":{"results":[{"UserID":"x"}]}}"#).unwrap_err();
+        assert!(e.message().contains("CurrentDivision"), "{e}");
+    }
 }

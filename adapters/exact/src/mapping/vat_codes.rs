@@ -1,6 +1,6 @@
 //! `vat/VATCodes` → [`VatCode`]: padded codes trimmed, fractional percentages as percentages.
 
-use grootboek_core::{Result, VatCode, VatKind};
+use grootboek_core::{Error, Result, VatCode, VatKind};
 
 use crate::mapping::percentage_of_fraction;
 use crate::odata::{self, Row};
@@ -21,7 +21,12 @@ pub const SELECT: &[&str] = &[
 /// VAT) an exempt one; purchase-only codes are not sales codes.
 pub fn from_wire(row: &Row) -> Result<VatCode> {
     let code = odata::required_string(row, "Code", "VAT code")?;
-    let rate = percentage_of_fraction(odata::decimal(row, "Percentage")?.unwrap_or_default());
+    // A code without its percentage is refused, never read as 0 %.
+    let fraction = odata::decimal(row, "Percentage")?.ok_or_else(|| {
+        Error::protocol(format!("VAT code `{code}` has no Percentage"))
+            .with_vendor(grootboek_core::Vendor::Exact)
+    })?;
+    let rate = percentage_of_fraction(fraction);
     let listed = matches!(
         row.get("EUSalesListing"),
         Some(serde_json::Value::Bool(true))
@@ -70,5 +75,36 @@ mod tests {
         assert_eq!(codes[2].rate, dec!(0));
         assert_eq!(codes[2].kind, VatKind::IntraCommunity);
         assert!(!usable_for_sales(&rows[3]));
+    }
+
+    /// The shared `vat/VATCodes` fixture: padded codes, fractional percentages and the ICP mark
+    /// `EUSalesListing` `L` as Exact sends them.
+    #[test]
+    fn the_shared_vat_codes_list_decodes() {
+        let body = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/exact/vat_codes_list.json"
+        ))
+        .unwrap();
+        let rows = crate::odata::parse_page(&body).unwrap().rows;
+        let codes: Vec<(String, rust_decimal::Decimal, VatKind, bool)> = rows
+            .iter()
+            .map(|r| {
+                let c = from_wire(r).unwrap();
+                (c.code, c.rate, c.kind, usable_for_sales(r))
+            })
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                ("2".to_string(), dec!(21), VatKind::Domestic, true),
+                ("5".to_string(), dec!(0), VatKind::IntraCommunity, true),
+            ]
+        );
+        let bare = crate::odata::parse_page(br#"{"d":{"results":[{"Code":"2  "}]}}"#)
+            .unwrap()
+            .rows;
+        let e = from_wire(&bare[0]).unwrap_err();
+        assert!(e.message().contains("no Percentage"), "{e}");
     }
 }

@@ -90,7 +90,13 @@ pub fn from_node(n: &Node, expected: Option<DimensionKind>) -> Result<ReadDimens
         .text_of("code")
         .ok_or_else(|| protocol("a dimension without a code"))?
         .to_string();
-    let mut dim = Dimension::new(kind, code, n.text_of("name").unwrap_or_default());
+    // A read always carries `<name>` (possibly empty); a record without it is not read as
+    // nameless.
+    let name = n
+        .child("name")
+        .map(|c| c.text.trim())
+        .ok_or_else(|| protocol(format!("dimension {code} has no <name>")))?;
+    let mut dim = Dimension::new(kind, code, name);
     if let Some(a) = default_address(n) {
         dim.country = match a.text_of("country") {
             Some(c) => Some(c.parse::<CountryCode>().map_err(|_| {
@@ -105,6 +111,14 @@ pub fn from_node(n: &Node, expected: Option<DimensionKind>) -> Result<ReadDimens
         dim.vat_number = a.text_of("field4").map(str::to_string);
         dim.coc_number = a.text_of("field5").map(str::to_string);
     }
+    // Newer records also carry the numbers in the dimension's own elements; the address
+    // fields win where both are filled (they are what the adapter writes).
+    dim.vat_number = dim
+        .vat_number
+        .or_else(|| n.text_of("vatnumber").map(str::to_string));
+    dim.coc_number = dim
+        .coc_number
+        .or_else(|| n.text_of("cocnumber").map(str::to_string));
     Ok(ReadDimension {
         dimension: dim,
         collective_account: n.text_at("financials/substitutewith").map(str::to_string),

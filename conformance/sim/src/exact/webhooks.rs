@@ -144,11 +144,11 @@ mod tests {
         let body = notification_body(
             &Event {
                 topic: "SalesOrders",
-                client_id: "63824703-cf5c-4143-be7d-db3113b83b0e",
-                division: 441609,
+                client_id: "5b1d9c52-1c4a-4d3c-9a4e-0f6e2a0c1d01",
+                division: 123456,
                 action: "Update",
                 key: Uuid::nil(),
-                endpoint: "https://x/api/v1/441609/salesorder/SalesOrders(guid'00000000-0000-0000-0000-000000000000')",
+                endpoint: "https://x/api/v1/123456/salesorder/SalesOrders(guid'00000000-0000-0000-0000-000000000000')",
                 at,
             },
             "secret",

@@ -255,7 +255,8 @@ async fn processxml(State(cx): State<ClusterCtx>, headers: HeaderMap, body: Byte
         Ok(r) => r,
         Err(f) => f.render(&actor, &source),
     };
-    with_headers(soap::answer_in(version, resp), &permit)
+    let resp = soap::in_chosen_encoding(soap::answer_in(version, resp)).await;
+    with_headers(resp, &permit)
 }
 
 fn handle_processxml(
@@ -295,7 +296,11 @@ fn handle_processxml(
         cluster_url,
     };
     let out = px::dispatch(&mut ctx, doc)?;
-    Ok(soap::process_xml_response(&req.op, &out))
+    let mut resp = soap::process_xml_response(&req.op, &out);
+    if out.name == "offices" && ctx.st.utf16_office_list {
+        resp.extensions_mut().insert(soap::InUtf16);
+    }
+    Ok(resp)
 }
 
 async fn finder_route(State(cx): State<ClusterCtx>, headers: HeaderMap, body: Bytes) -> Response {
@@ -352,7 +357,8 @@ async fn finder_route(State(cx): State<ClusterCtx>, headers: HeaderMap, body: By
         Ok(soap::envelope_response(&finder::search(&ctx, &req.body)))
     })();
     let resp = result.unwrap_or_else(|f| f.render(&actor, "Search"));
-    with_headers(soap::answer_in(version, resp), &permit)
+    let resp = soap::in_chosen_encoding(soap::answer_in(version, resp)).await;
+    with_headers(resp, &permit)
 }
 
 fn rest_view(tx: &Transaction, q06: bool) -> RestView {

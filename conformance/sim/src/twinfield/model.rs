@@ -23,6 +23,9 @@ pub struct TwinfieldSeed {
     pub dimensions: Vec<Dimension>,
     /// Transactions (sales, purchase, journal) with their lines.
     pub transactions: Vec<Transaction>,
+    /// Answer the office list in UTF-16 (little-endian, with a byte-order mark), as a recorded
+    /// office list came; UTF-8 when unset or false.
+    pub utf16_office_list: Option<bool>,
 }
 
 /// An OAuth client registered at the login host.
@@ -157,10 +160,44 @@ pub struct Dimension {
     pub vat_code: String,
     /// Payment term in days (financials); 30 when absent for DEB/CRD.
     pub due_days: Option<u32>,
-    /// IBAN of the default bank account.
+    /// Telephone of the (first) address.
+    pub telephone: String,
+    /// Fax of the (first) address.
+    pub telefax: String,
+    /// Contact person of the (first) address.
+    pub contact: String,
+    /// Chamber-of-commerce number (`cocnumber`, the dimension's own element).
+    pub coc_number: String,
+    /// VAT number (`vatnumber`, the dimension's own element; the address's `field4` is separate).
+    pub vat_number: String,
+    /// Bank accounts, the first one the default.
+    pub banks: Vec<Bank>,
+}
+
+/// A bank account of a customer or supplier, with every element a dimension read carries.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Bank {
+    /// Account holder (`ascription`).
+    pub ascription: String,
+    /// Domestic account number.
+    pub account_number: String,
+    /// Bank name.
+    pub bank_name: String,
+    /// BIC.
+    pub bic: String,
+    /// City of the bank.
+    pub city: String,
+    /// Country of the bank, ISO alpha-2.
+    pub country: String,
+    /// IBAN.
     pub iban: String,
-    /// Last modification, `YYYYMMDDHHMMSS` (filled in when stored).
-    pub modified: String,
+    /// National bank code.
+    pub nat_bic: String,
+    /// Postcode of the bank.
+    pub postcode: String,
+    /// State of the bank.
+    pub state: String,
 }
 
 /// A transaction (booking) in one day book of one office.
@@ -414,14 +451,27 @@ impl TwinfieldSeed {
                 ("DEB", "1001", "Müller GmbH", "DE"),
                 ("CRD", "2000", "Groothandel Jansen", "NL"),
             ] {
-                dimensions.push(Dimension {
+                let mut d = Dimension {
                     office: o.code.clone(),
                     dim_type: t.into(),
                     code: code.into(),
                     name: name.into(),
                     country: country.into(),
                     ..Dimension::default()
-                });
+                };
+                if code == "1000" {
+                    // One relation with a phone number and a bank account, so that reads
+                    // show those parts of the record filled in.
+                    d.telephone = "020-5550100".into();
+                    d.banks = vec![Bank {
+                        ascription: name.into(),
+                        bic: "RABONL2U".into(),
+                        country: "NL".into(),
+                        iban: "NL81RABO0312345678".into(),
+                        ..Bank::default()
+                    }];
+                }
+                dimensions.push(d);
             }
         }
         TwinfieldSeed {
@@ -450,6 +500,7 @@ impl TwinfieldSeed {
             offices,
             dimensions,
             transactions: Vec::new(),
+            utf16_office_list: None,
         }
     }
 }

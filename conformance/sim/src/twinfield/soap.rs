@@ -262,6 +262,37 @@ pub(crate) fn answer_in(v: SoapVersion, mut resp: Response) -> Response {
     Response::from_parts(parts, axum::body::Body::from(body))
 }
 
+/// Marks an answer to be sent in UTF-16 (see [`in_chosen_encoding`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct InUtf16;
+
+/// `resp` re-encoded as UTF-16 little-endian with a byte-order mark when it is marked
+/// [`InUtf16`] (the XML declaration and the `charset` then say `utf-16`); otherwise unchanged.
+pub(crate) async fn in_chosen_encoding(resp: Response) -> Response {
+    if resp.extensions().get::<InUtf16>().is_none() {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "unreadable answer").into_response();
+    };
+    let text =
+        String::from_utf8_lossy(&bytes).replacen(r#"encoding="utf-8""#, r#"encoding="utf-16""#, 1);
+    let mut out = vec![0xFF, 0xFE];
+    out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("text/xml; charset=utf-8")
+        .replace("charset=utf-8", "charset=utf-16");
+    if let Ok(v) = HeaderValue::from_str(&content_type) {
+        parts.headers.insert(header::CONTENT_TYPE, v);
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(out))
+}
+
 fn xml_response(status: StatusCode, body: String) -> Response {
     let kept = Soap11Body(body.clone());
     let mut resp = (status, body).into_response();

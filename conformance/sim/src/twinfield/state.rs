@@ -174,6 +174,8 @@ pub(crate) struct State {
     /// Offices whose calls the organisation user may not make (a right withheld, T14): every
     /// ProcessXml and finder call scoped to one answers "Access denied. No access to company".
     pub withheld_offices: BTreeSet<String>,
+    /// Whether the office list is answered in UTF-16 (seed `utf16_office_list`).
+    pub utf16_office_list: bool,
 }
 
 /// A random opaque token (64 hex characters).
@@ -231,13 +233,16 @@ impl State {
             self.add_org(o)?;
         }
         for o in seed.offices {
-            self.add_office(o, now)?;
+            self.add_office(o)?;
         }
         for d in seed.dimensions {
-            self.put_dimension(d, now)?;
+            self.put_dimension(d)?;
         }
         for t in seed.transactions {
             self.seed_transaction(t, now)?;
+        }
+        if let Some(on) = seed.utf16_office_list {
+            self.utf16_office_list = on;
         }
         Ok(())
     }
@@ -293,7 +298,7 @@ impl State {
         Ok(())
     }
 
-    fn add_office(&mut self, o: SeedOffice, now: DateTime<Utc>) -> Result<(), SeedError> {
+    fn add_office(&mut self, o: SeedOffice) -> Result<(), SeedError> {
         if !self.orgs.contains_key(&o.organisation) {
             return Err(SeedError::UnknownOrganisation(o.organisation));
         }
@@ -397,27 +402,20 @@ impl State {
         self.offices.insert(o.code.clone(), office);
         if o.standard_ledgers.unwrap_or(true) {
             for (t, code, name) in STANDARD_LEDGERS {
-                self.put_dimension(
-                    Dimension {
-                        office: o.code.clone(),
-                        dim_type: (*t).into(),
-                        code: (*code).into(),
-                        name: (*name).into(),
-                        ..Dimension::default()
-                    },
-                    now,
-                )?;
+                self.put_dimension(Dimension {
+                    office: o.code.clone(),
+                    dim_type: (*t).into(),
+                    code: (*code).into(),
+                    name: (*name).into(),
+                    ..Dimension::default()
+                })?;
             }
         }
         Ok(())
     }
 
     /// Store a dimension as given (seed path and the write path after validation).
-    pub(crate) fn put_dimension(
-        &mut self,
-        mut d: Dimension,
-        now: DateTime<Utc>,
-    ) -> Result<(), SeedError> {
+    pub(crate) fn put_dimension(&mut self, mut d: Dimension) -> Result<(), SeedError> {
         let office = self
             .offices
             .get_mut(&d.office)
@@ -435,7 +433,6 @@ impl State {
             d.status = "active".into();
         }
         d.country = d.country.to_ascii_uppercase();
-        d.modified = stamp(now);
         office.dims.insert((d.dim_type.clone(), d.code.clone()), d);
         Ok(())
     }

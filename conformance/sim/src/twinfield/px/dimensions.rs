@@ -1,7 +1,7 @@
 //! Dimensions: `<list><type>dimensions</type>…`, `<read><type>dimensions</type>…` and writes of
 //! `<dimension>` / `<dimensions>` (upsert; Q15: an existing code is overwritten).
 
-use super::super::model::Dimension;
+use super::super::model::{Bank, Dimension};
 use super::super::soap::Fault;
 use super::super::state::DIM_TYPES;
 use super::super::xml::Element;
@@ -265,16 +265,33 @@ fn write_one(ctx: &mut Ctx<'_>, mut el: Element) -> Element {
             fields.pop();
         }
         d.address_lines = fields;
+        for (tag, field) in [
+            ("telephone", &mut d.telephone),
+            ("telefax", &mut d.telefax),
+            ("contact", &mut d.contact),
+        ] {
+            if let Some(v) = a.child_text(tag) {
+                *field = v;
+            }
+        }
     }
-    if let Some(b) = el.child("banks").and_then(|b| b.child("bank")) {
-        d.iban = b.child_text("iban").unwrap_or_default();
+    for (tag, field) in [
+        ("cocnumber", &mut d.coc_number),
+        ("vatnumber", &mut d.vat_number),
+    ] {
+        if let Some(v) = el.child_text(tag) {
+            *field = v;
+        }
+    }
+    if let Some(banks) = el.child("banks") {
+        d.banks = banks.children_named("bank").map(bank_of).collect();
     }
     d.status = if el.attr("status") == Some("deleted") {
         "deleted".into()
     } else {
         "active".into()
     };
-    if ctx.st.put_dimension(d, ctx.now).is_err() {
+    if ctx.st.put_dimension(d).is_err() {
         let m = ctx.msg(
             "De administratie bestaat niet.",
             "The administration does not exist.",
@@ -288,5 +305,22 @@ fn write_one(ctx: &mut Ctx<'_>, mut el: Element) -> Element {
     {
         Some((o, d)) => render_dimension(o, d),
         None => el,
+    }
+}
+
+/// A `<bank>` of a dimension write: every element Twinfield keeps (absent ones empty).
+fn bank_of(b: &Element) -> Bank {
+    let text = |tag: &str| b.child_text(tag).unwrap_or_default();
+    Bank {
+        ascription: text("ascription"),
+        account_number: text("accountnumber"),
+        bank_name: text("bankname"),
+        bic: text("biccode"),
+        city: text("city"),
+        country: text("country").to_ascii_uppercase(),
+        iban: text("iban"),
+        nat_bic: text("natbiccode"),
+        postcode: text("postcode"),
+        state: text("state"),
     }
 }

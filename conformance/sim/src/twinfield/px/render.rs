@@ -2,7 +2,7 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::super::model::{Dimension, Transaction, TransactionLine};
+use super::super::model::{Bank, Dimension, Transaction, TransactionLine};
 use super::super::state::Office;
 use super::super::xml::Element;
 use super::fmt_date;
@@ -43,40 +43,96 @@ pub(crate) fn type_el(t: &str) -> Element {
         .with_attr("shortname", n)
 }
 
-/// A dimension in the read shape.
-pub(crate) fn dimension(office: &Office, d: &Dimension) -> Element {
-    let level = match d.dim_type.as_str() {
-        "BAS" | "PNL" => "1",
-        "PRJ" => "3",
-        _ => "2",
-    };
+/// Display name of a country, as the `name` attribute of `<country>` carries it (Dutch user).
+fn country_name(code: &str) -> &'static str {
+    match code {
+        "NL" => "Nederland",
+        "BE" => "België",
+        "DE" => "Duitsland",
+        "FR" => "Frankrijk",
+        "GB" => "Verenigd Koninkrijk",
+        _ => "",
+    }
+}
+
+/// `<country name=… shortname="">NL</country>`.
+fn country_el(code: &str) -> Element {
+    Element::text_el("country", code)
+        .with_attr("name", country_name(code))
+        .with_attr("shortname", "")
+}
+
+/// An element with `name` and `shortname` attributes and no text (`<vattype name="" …/>`).
+fn named_empty(tag: &str) -> Element {
+    Element::new(tag)
+        .with_attr("name", "")
+        .with_attr("shortname", "")
+}
+
+/// The `<financials>` of a customer or supplier, every element a read carries, in the order
+/// of recorded reads.
+fn relation_financials(office: &Office, d: &Dimension) -> Element {
+    let collective = if d.dim_type == "DEB" { "1300" } else { "1600" };
+    let collective_name = office
+        .dim("BAS", collective)
+        .map(|a| a.name.clone())
+        .unwrap_or_default();
+    let vat_name = office
+        .vat
+        .get(&d.vat_code)
+        .map(|v| v.name.clone())
+        .unwrap_or_default();
+    Element::new("financials")
+        .with_child(Element::text_el("matchtype", "customersupplier"))
+        .with_child(Element::text_el("accounttype", "inherit"))
+        .with_child(Element::text_el("subanalyse", "false"))
+        .with_child(Element::text_el(
+            "duedays",
+            &d.due_days.unwrap_or(30).to_string(),
+        ))
+        .with_child(Element::text_el("level", "2"))
+        .with_child(Element::text_el("payavailable", "false"))
+        .with_child(named_empty("paycode"))
+        .with_child(Element::text_el("meansofpayment", "none"))
+        .with_child(Element::text_el("ebilling", "false"))
+        .with_child(Element::new("ebillmail"))
+        .with_child(Element::text_el("substitutionlevel", "1"))
+        .with_child(
+            Element::text_el("substitutewith", collective)
+                .with_attr("name", &collective_name)
+                .with_attr("shortname", &collective_name)
+                .with_attr("dimensiontype", "BAS"),
+        )
+        .with_child(Element::new("relationsreference"))
+        .with_child(named_empty("vattype"))
+        .with_child(
+            Element::text_el("vatcode", &d.vat_code)
+                .with_attr("name", &vat_name)
+                .with_attr("shortname", &vat_name)
+                .with_attr("type", ""),
+        )
+        .with_child(Element::text_el("vatobligatory", "false"))
+        .with_child(Element::new("performancetype"))
+        .with_child(
+            Element::new("collectmandate")
+                .with_child(Element::new("id"))
+                .with_child(Element::new("signaturedate"))
+                .with_child(Element::new("firstrundate")),
+        )
+        .with_child(Element::new("collectionschema"))
+        .with_child(
+            Element::new("childvalidations").with_child(
+                Element::text_el("childvalidation", collective)
+                    .with_attr("type", "code")
+                    .with_attr("level", "1"),
+            ),
+        )
+}
+
+/// The `<financials>` of a ledger account, cost centre or project.
+fn account_financials(d: &Dimension) -> Element {
     let mut fin = Element::new("financials");
     match d.dim_type.as_str() {
-        "DEB" | "CRD" => {
-            fin.push(Element::text_el("matchtype", "customersupplier"));
-            fin.push(Element::text_el(
-                "duedays",
-                &d.due_days.unwrap_or(30).to_string(),
-            ));
-            fin.push(Element::text_el("level", level));
-            fin.push(Element::text_el("accounttype", "inherit"));
-            fin.push(Element::text_el("substitutionlevel", "1"));
-            let collective = if d.dim_type == "DEB" { "1300" } else { "1600" };
-            fin.push(
-                Element::text_el("substitutewith", collective).with_attr("dimensiontype", "BAS"),
-            );
-            let vat_name = office
-                .vat
-                .get(&d.vat_code)
-                .map(|v| v.name.clone())
-                .unwrap_or_default();
-            fin.push(
-                Element::text_el("vatcode", &d.vat_code)
-                    .with_attr("name", &vat_name)
-                    .with_attr("shortname", &vat_name)
-                    .with_attr("type", ""),
-            );
-        }
         "BAS" | "PNL" => {
             let matchable = if d.dim_type == "BAS" && matches!(d.code.as_str(), "1300" | "1600") {
                 "customersupplier"
@@ -92,40 +148,81 @@ pub(crate) fn dimension(office: &Office, d: &Dimension) -> Element {
                     "profitandloss"
                 },
             ));
-            fin.push(Element::text_el("level", level));
+            fin.push(Element::text_el("level", "1"));
             fin.push(Element::text_el("vatcode", &d.vat_code));
         }
-        _ => {
-            fin.push(Element::text_el("level", level));
-        }
+        "PRJ" => fin.push(Element::text_el("level", "3")),
+        _ => fin.push(Element::text_el("level", "2")),
     }
-    let mut addresses = Element::new("addresses");
-    if matches!(d.dim_type.as_str(), "DEB" | "CRD") {
-        let mut a = Element::new("address")
-            .with_attr("id", "1")
-            .with_attr("type", "invoice")
-            .with_attr("default", "true")
-            .with_child(Element::text_el("name", &d.name))
-            .with_child(Element::text_el("country", &d.country))
-            .with_child(Element::text_el("city", &d.city))
-            .with_child(Element::text_el("postcode", &d.postcode))
-            .with_child(Element::text_el("email", &d.email));
-        for i in 0..6 {
-            let v = d.address_lines.get(i).map(String::as_str).unwrap_or("");
-            a.push(Element::text_el(&format!("field{}", i + 1), v));
-        }
-        addresses.push(a);
+    fin
+}
+
+/// The default invoice address: every element a read carries, empty ones included.
+fn address(d: &Dimension) -> Element {
+    let mut a = Element::new("address")
+        .with_attr("id", "1")
+        .with_attr("type", "invoice")
+        .with_attr("default", "true")
+        .with_child(Element::text_el("name", &d.name))
+        .with_child(country_el(&d.country))
+        .with_child(Element::text_el("city", &d.city))
+        .with_child(Element::text_el("postcode", &d.postcode))
+        .with_child(Element::text_el("telephone", &d.telephone))
+        .with_child(Element::text_el("telefax", &d.telefax))
+        .with_child(Element::text_el("email", &d.email))
+        .with_child(Element::text_el("contact", &d.contact));
+    for i in 0..6 {
+        let v = d.address_lines.get(i).map(String::as_str).unwrap_or("");
+        a.push(Element::text_el(&format!("field{}", i + 1), v));
     }
-    let mut banks = Element::new("banks");
-    if !d.iban.is_empty() {
-        banks.push(
-            Element::new("bank")
-                .with_attr("id", "1")
-                .with_attr("default", "true")
-                .with_child(Element::text_el("iban", &d.iban)),
-        );
-    }
-    Element::new("dimension")
+    a
+}
+
+/// A `<bank>` with every element, the first one the default.
+fn bank(index: usize, b: &Bank) -> Element {
+    Element::new("bank")
+        .with_attr("default", if index == 0 { "true" } else { "false" })
+        .with_attr("id", &(index + 1).to_string())
+        .with_child(Element::text_el("ascription", &b.ascription))
+        .with_child(Element::text_el("accountnumber", &b.account_number))
+        .with_child(
+            Element::new("address")
+                .with_child(Element::new("field2"))
+                .with_child(Element::new("field3")),
+        )
+        .with_child(Element::text_el("bankname", &b.bank_name))
+        .with_child(Element::text_el("biccode", &b.bic))
+        .with_child(Element::text_el("city", &b.city))
+        .with_child(country_el(&b.country))
+        .with_child(Element::text_el("iban", &b.iban))
+        .with_child(Element::text_el("natbiccode", &b.nat_bic))
+        .with_child(Element::text_el("postcode", &b.postcode))
+        .with_child(Element::text_el("state", &b.state))
+}
+
+/// A customer's `<creditmanagement>` with the elements a read carries (nothing set here).
+fn credit_management() -> Element {
+    Element::new("creditmanagement")
+        .with_child(named_empty("responsibleuser"))
+        .with_child(Element::text_el("basecreditlimit", "0.00"))
+        .with_child(Element::text_el("sendreminder", "true"))
+        .with_child(Element::new("reminderemail"))
+        .with_child(
+            Element::text_el("blocked", "false")
+                .with_attr("locked", "false")
+                .with_attr("modified", ""),
+        )
+        .with_child(Element::new("freetext1"))
+        .with_child(Element::new("freetext2"))
+        .with_child(Element::new("freetext3"))
+        .with_child(Element::new("comment"))
+}
+
+/// A dimension in the read shape: the whole record, in the element order of recorded reads
+/// (no `modified`: a dimension read carries none).
+pub(crate) fn dimension(office: &Office, d: &Dimension) -> Element {
+    let relation = matches!(d.dim_type.as_str(), "DEB" | "CRD");
+    let mut el = Element::new("dimension")
         .with_attr("status", &d.status)
         .with_attr("result", "1")
         .with_child(office_el(office))
@@ -137,11 +234,29 @@ pub(crate) fn dimension(office: &Office, d: &Dimension) -> Element {
         .with_child(Element::text_el("inuse", "false"))
         .with_child(Element::text_el("behaviour", "normal"))
         .with_child(Element::text_el("touched", "0"))
-        .with_child(Element::text_el("website", &d.website))
-        .with_child(fin)
-        .with_child(addresses)
-        .with_child(banks)
-        .with_child(Element::text_el("modified", &d.modified))
+        .with_child(Element::text_el("beginperiod", "0"))
+        .with_child(Element::text_el("beginyear", "0"))
+        .with_child(Element::text_el("endperiod", "0"))
+        .with_child(Element::text_el("endyear", "0"))
+        .with_child(Element::text_el("website", &d.website));
+    if !relation {
+        return el.with_child(account_financials(d));
+    }
+    el = el
+        .with_child(Element::text_el("cocnumber", &d.coc_number))
+        .with_child(Element::text_el("vatnumber", &d.vat_number))
+        .with_child(Element::text_el("editdimensionname", "true"))
+        .with_child(relation_financials(office, d))
+        .with_child(Element::new("addresses").with_child(address(d)));
+    let mut banks = Element::new("banks");
+    for (i, b) in d.banks.iter().enumerate() {
+        banks.push(bank(i, b));
+    }
+    el = el.with_child(banks);
+    if d.dim_type == "DEB" {
+        el = el.with_child(credit_management());
+    }
+    el
 }
 
 /// `<dimN name=… type=…>code</dimN>` for a line's dimension.
