@@ -735,6 +735,30 @@ mod tests {
         );
     }
 
+    /// A read whose dimensions carry `dimensiontype` instead of `type` decodes with its amounts
+    /// and VAT; the same read on a supplier (`dimensiontype="CRD"`) is refused as a purchase
+    /// document rather than read as a sales credit note.
+    #[test]
+    fn a_read_with_dimensiontype_attributes_is_told_sales_from_purchase() {
+        let docs = invoice(&shared("transaction-sales-dimensiontype.xml")).unwrap();
+        assert_eq!(docs.len(), 1);
+        let d = &docs[0].document;
+        assert_eq!(d.customer, "1000");
+        assert_eq!(
+            d.lines
+                .iter()
+                .map(|l| (l.net_amount, l.vat_amount, l.vat_code.as_deref()))
+                .collect::<Vec<_>>(),
+            [(dec!(500.00), dec!(105.00), Some("VH"))]
+        );
+        assert_eq!(d.gross_total().amount, dec!(605.00));
+        let purchase = String::from_utf8(shared("transaction-sales-dimensiontype.xml"))
+            .unwrap()
+            .replacen(r#"dimensiontype="DEB""#, r#"dimensiontype="CRD""#, 1);
+        let e = invoice(purchase.as_bytes()).unwrap_err();
+        assert!(e.message().contains("supplier"), "{e}");
+    }
+
     #[test]
     fn dimensions_from_reads_and_lists() {
         let d = dimension(&shared("dimension-read-customer.xml")).unwrap();

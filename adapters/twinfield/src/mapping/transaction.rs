@@ -172,9 +172,10 @@ pub fn from_node(n: &Node, rate_of: &dyn Fn(&str) -> Option<Decimal>) -> Result<
     // Sales and purchase told apart by the relation on the total line: a supplier (`CRD`) makes
     // it a purchase document, which is never read as a sales one (a purchase invoice would
     // otherwise read as a sales credit note, its total being a credit).
+    // Reads name the type in `type` or, in other recorded reads, in `dimensiontype`.
     if let Some(kind) = total
         .child("dim2")
-        .and_then(|d| d.attr("type"))
+        .and_then(|d| d.attr("type").or_else(|| d.attr("dimensiontype")))
         .filter(|t| !t.is_empty() && *t != "DEB")
     {
         return Err(grootboek_core::Error::unsupported(format!(

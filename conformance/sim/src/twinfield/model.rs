@@ -220,6 +220,8 @@ pub struct Transaction {
     pub currency: String,
     /// Invoice number (sales / purchase).
     pub invoice_number: String,
+    /// Payment reference (sales / purchase; e.g. a structured `+++…+++` reference).
+    pub payment_reference: String,
     /// Due date; date + the relation's payment term when absent.
     pub due_date: Option<NaiveDate>,
     /// Lines in order: total, detail, VAT.

@@ -298,15 +298,14 @@ pub(crate) fn transaction(office: &Office, tx: &Transaction, user: &str, q06: bo
     let book = office.day_books.get(&tx.code);
     let book_name = book.map(|b| b.name.clone()).unwrap_or_default();
     let kind = book.map(|b| b.kind.clone()).unwrap_or_default();
+    let invoiced = kind == "sales" || kind == "purchase";
+    // The header in the element order of recorded reads; no `modified` (reads carry none).
     let mut header = Element::new("header")
-        .with_child(office_el(office))
         .with_child(
             Element::text_el("code", &tx.code)
                 .with_attr("name", &book_name)
                 .with_attr("shortname", &book_name),
         )
-        .with_child(Element::text_el("number", &tx.number))
-        .with_child(Element::text_el("period", &tx.period))
         .with_child(
             Element::text_el("currency", &tx.currency)
                 .with_attr("name", if tx.currency == "EUR" { "Euro" } else { "" })
@@ -316,24 +315,29 @@ pub(crate) fn transaction(office: &Office, tx: &Transaction, user: &str, q06: bo
             "date",
             &tx.date.map(fmt_date).unwrap_or_default(),
         ))
-        .with_child(Element::text_el("origin", "import"))
-        .with_child(Element::text_el("originreference", ""))
-        .with_child(
-            Element::text_el("user", user)
-                .with_attr("name", user)
-                .with_attr("shortname", user),
-        );
-    if kind == "sales" || kind == "purchase" {
+        .with_child(Element::text_el("period", &tx.period));
+    if invoiced {
         header.push(Element::text_el("invoicenumber", &tx.invoice_number));
+        header.push(Element::text_el("paymentreference", &tx.payment_reference));
+    }
+    header.push(office_el(office));
+    if invoiced {
         header.push(Element::text_el(
             "duedate",
             &tx.due_date.map(fmt_date).unwrap_or_default(),
         ));
     }
-    header.push(Element::text_el("modified", &tx.modified));
+    header.push(Element::text_el("origin", "import"));
+    header.push(Element::text_el("originreference", ""));
+    header.push(
+        Element::text_el("user", user)
+            .with_attr("name", user)
+            .with_attr("shortname", user),
+    );
+    header.push(Element::text_el("number", &tx.number));
     let mut lines = Element::new("lines");
     for line in &tx.lines {
-        lines.push(transaction_line(office, line, q06));
+        lines.push(transaction_line(office, tx, line, invoiced, q06));
     }
     Element::new("transaction")
         .with_attr("result", "1")
@@ -342,7 +346,15 @@ pub(crate) fn transaction(office: &Office, tx: &Transaction, user: &str, q06: bo
         .with_child(lines)
 }
 
-fn transaction_line(office: &Office, line: &TransactionLine, q06: bool) -> Element {
+/// A line in the element set and order of recorded reads (no `vatrep*` elements: reads carry
+/// none). A VAT line names the detail line it was computed from in `baseline`.
+fn transaction_line(
+    office: &Office,
+    tx: &Transaction,
+    line: &TransactionLine,
+    invoiced: bool,
+    q06: bool,
+) -> Element {
     let mut el = Element::new("line")
         .with_attr("type", &line.line_type)
         .with_attr("id", &line.id.to_string())
@@ -355,6 +367,25 @@ fn transaction_line(office: &Office, line: &TransactionLine, q06: bool) -> Eleme
     }
     let value = money(line.value);
     el.push(Element::text_el("value", &value));
+    if line.line_type == "vat" {
+        el.push(Element::text_el("vatcode", &line.vat_code));
+        el.push(Element::text_el("debitcredit", &line.debit_credit));
+        let t = money(line.vat_turnover.unwrap_or_default());
+        el.push(Element::text_el("vatturnover", &t));
+        el.push(Element::text_el("vatbaseturnover", &t));
+        let base = tx
+            .lines
+            .iter()
+            .find(|l| l.line_type == "detail" && l.vat_code == line.vat_code)
+            .map(|l| l.id.to_string())
+            .unwrap_or_default();
+        el.push(Element::text_el("baseline", &base));
+        el.push(Element::text_el("rate", "1"));
+        el.push(Element::text_el("basevalue", &value));
+        el.push(Element::text_el("reprate", "1"));
+        el.push(Element::text_el("repvalue", &value));
+        return el;
+    }
     el.push(Element::text_el("debitcredit", &line.debit_credit));
     el.push(Element::text_el("description", &line.description));
     if !line.vat_code.is_empty() {
@@ -378,21 +409,16 @@ fn transaction_line(office: &Office, line: &TransactionLine, q06: bool) -> Eleme
             let vat = money(line.vat_value.unwrap_or_default());
             el.push(Element::text_el("vattotal", &vat));
             el.push(Element::text_el("vatbasetotal", &vat));
-            el.push(Element::text_el("vatreptotal", &vat));
         }
         "detail" => {
+            if invoiced {
+                el.push(Element::new("currencydate"));
+            }
             if let Some(v) = line.vat_value {
                 let v = money(v);
                 el.push(Element::text_el("vatvalue", &v));
                 el.push(Element::text_el("vatbasevalue", &v));
-                el.push(Element::text_el("vatrepvalue", &v));
             }
-        }
-        "vat" => {
-            let t = money(line.vat_turnover.unwrap_or_default());
-            el.push(Element::text_el("vatturnover", &t));
-            el.push(Element::text_el("vatbaseturnover", &t));
-            el.push(Element::text_el("vatrepturnover", &t));
         }
         _ => {}
     }

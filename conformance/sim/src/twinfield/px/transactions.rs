@@ -488,6 +488,7 @@ fn write_one(ctx: &mut Ctx<'_>, mut el: Element) -> Element {
         .child_value("currency")
         .unwrap_or_else(|| office.currency.clone());
     let invoice_number = header.child_text("invoicenumber").unwrap_or_default();
+    let payment_reference = header.child_text("paymentreference").unwrap_or_default();
     let due_date = if kind == "journal" {
         due_date
     } else {
@@ -509,6 +510,7 @@ fn write_one(ctx: &mut Ctx<'_>, mut el: Element) -> Element {
         period,
         currency,
         invoice_number,
+        payment_reference,
         due_date,
         lines,
         modified: stamp(now),
