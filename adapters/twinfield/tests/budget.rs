@@ -81,6 +81,17 @@ async fn t05_t06_thousand_invoices_uncertified_no_429_and_at_least_90_percent_of
     assert_eq!(stats.rate_limited, 0, "no 429 in normal operation");
     assert_eq!(report.rejected_total, 0);
     assert_eq!(stats.writes, 40, "1000 invoices in 40 batches of 25");
+    // Issue 15: each batch is read back and verified with one browse, not 25 reads.
+    assert!(
+        stats.reads <= 40 + 10,
+        "{} reads: more than one read-back per batch plus set-up",
+        stats.reads
+    );
+    assert!(
+        stats.credits <= 170,
+        "{} credits (goal ≤ 170)",
+        stats.credits
+    );
     assert!(
         utilisation >= 0.90,
         "utilisation {:.1}%",

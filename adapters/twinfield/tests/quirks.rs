@@ -653,3 +653,64 @@ async fn secrets_never_appear_in_debug_or_errors() {
         "{shown}"
     );
 }
+
+/// Issue 15: a batch is read back with one browse of its lines, and that read-back still
+/// verifies every document: with Q03's pre-check off, Twinfield swaps the VAT code of each
+/// zero-amount line at a code the office lacks (the booking still balances, so it lands) and
+/// each such invoice fails verification on that line's code, while the good invoice of the same
+/// batch passes.
+#[tokio::test]
+async fn a_batch_read_back_with_one_browse_still_catches_each_swapped_code() {
+    let e = env_with(without("Q03")).await;
+    let with_free_line = |reference: &str| {
+        let mut d =
+            invoice(OFFICE2, "1000", reference, dec!(20), Some("VH"), dec!(21)).into_document();
+        let mut free = d.lines[0].clone();
+        free.description = "free sample".into();
+        free.net_amount = dec!(0);
+        free.vat_code = Some("VL".into());
+        free.vat_rate = dec!(9);
+        free.vat_amount = dec!(0);
+        d.lines.push(free);
+        d
+    };
+    let docs = vec![
+        with_free_line("BR-1"),
+        invoice(OFFICE2, "1000", "BR-2", dec!(20), Some("VH"), dec!(21)).into_document(),
+        with_free_line("BR-3"),
+    ];
+    let before = e.ledger.stats();
+    let results = e.ledger.post_documents(&docs).await;
+    let after = e.ledger.stats();
+    let fields: Vec<Option<String>> = results
+        .iter()
+        .map(|r| match r {
+            Ok(_) => None,
+            Err(err) => match err.kind() {
+                ErrorKind::VerificationFailed { field, .. } => Some(field.clone()),
+                other => Some(format!("{other:?}: {err}")),
+            },
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            Some("lines[1].vat_code".to_string()),
+            None,
+            Some("lines[1].vat_code".to_string())
+        ]
+    );
+    let browses = process_xml_documents(&e.sim)
+        .iter()
+        .filter(|d| d.starts_with("<columns code=\"030_1\">"))
+        .count();
+    assert_eq!(browses, 1, "one browse read the whole batch back");
+    assert_eq!(after.writes - before.writes, 1, "one batched write");
+    assert!(
+        !process_xml_documents(&e.sim)
+            .iter()
+            .any(|d| d.starts_with("<read><type>transaction</type>")),
+        "no document was read back on its own"
+    );
+    assert!(after.reads > before.reads);
+}

@@ -16,11 +16,11 @@ use grootboek_core::{
 };
 
 use super::{lock, TwinfieldLedger, READ, WRITE};
-use crate::mapping::browse;
 use crate::mapping::dimension::ReadDimension;
 use crate::mapping::errors::result_error;
 use crate::mapping::protocol;
 use crate::mapping::transaction::{self as txmap, ItemOutcome, TxWrite};
+use crate::mapping::{batch_read, browse};
 use crate::xml::parse_document;
 
 /// Read-backs in flight at once after a batch (the per-organisation cap is 10).
@@ -304,27 +304,127 @@ impl TwinfieldLedger {
                     return items.iter().map(|_| Err(clone_error(&e))).collect();
                 }
             };
-            // Read back and verify a few items at a time (well under the concurrency caps), so
-            // the round trips overlap and the credit budget, not latency, sets the pace.
-            use futures_util::stream::{self, StreamExt};
-            let reads: Vec<_> = items
-                .iter()
-                .zip(outcomes)
-                .map(|(p, outcome)| {
-                    let doc: &SalesDocument = p.doc;
-                    async move {
-                        match outcome {
-                            Ok(id) => self.after_write(doc, id, None).await,
-                            Err(e) => Err(e),
-                        }
-                    }
-                })
-                .collect();
-            stream::iter(reads)
-                .buffered(VERIFY_CONCURRENCY)
-                .collect::<Vec<_>>()
-                .await
+            self.read_back_batch(office_code, items, outcomes).await
         })
+    }
+
+    /// Read back and verify the written items of a batch with one browse of their lines
+    /// (issue 15: one credit for the batch, not one per document). A document the browse does
+    /// not show, or shows in a way the batch reading cannot take (a transaction written by
+    /// someone else in between is skipped, not misread), is read back on its own, as is every
+    /// document when the browse itself fails.
+    async fn read_back_batch(
+        &self,
+        office_code: &str,
+        items: &[Prepared<'_>],
+        outcomes: Vec<ItemOutcome>,
+    ) -> Vec<BatchOutcome> {
+        let written: Vec<(&Prepared<'_>, &EntryId)> = items
+            .iter()
+            .zip(&outcomes)
+            .filter_map(|(p, o)| o.as_ref().ok().map(|id| (p, id)))
+            .collect();
+        let batched = if written.len() > 1 && self.cfg().runtime.verify {
+            match self.browse_batch(office_code, &written).await {
+                Ok(b) => Some(b),
+                Err(e) => {
+                    tracing::info!(error = %e, "batch read-back browse failed; reading back one by one");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        // Read back and verify what the browse did not settle a few items at a time (well
+        // under the concurrency caps), so the round trips overlap.
+        use futures_util::stream::{self, StreamExt};
+        let reads: Vec<_> = items
+            .iter()
+            .zip(outcomes)
+            .map(|(p, outcome)| {
+                let doc: &SalesDocument = p.doc;
+                let from_browse = outcome.as_ref().ok().and_then(|id| {
+                    batched
+                        .as_ref()
+                        .and_then(|b| b.get(&id.key))
+                        .and_then(|r| r.as_ref().ok())
+                        .cloned()
+                });
+                async move {
+                    match (outcome, from_browse) {
+                        (Ok(id), Some(posted)) => {
+                            self.mark_written(&id);
+                            self.verified(doc, &id, posted)
+                        }
+                        (Ok(id), None) => self.after_write(doc, id, None).await,
+                        (Err(e), _) => Err(e),
+                    }
+                }
+            })
+            .collect();
+        stream::iter(reads)
+            .buffered(VERIFY_CONCURRENCY)
+            .collect::<Vec<_>>()
+            .await
+    }
+
+    /// The written documents of one batch as one browse shows them, by transaction number.
+    async fn browse_batch(
+        &self,
+        office_code: &str,
+        written: &[(&Prepared<'_>, &EntryId)],
+    ) -> Result<BTreeMap<String, Result<PostedDocument>>> {
+        let day_book = &written[0].1.journal;
+        let same_book = written.iter().all(|(_, id)| &id.journal == day_book);
+        let numbers: Vec<&str> = written.iter().map(|(_, id)| id.key.as_str()).collect();
+        let (Some(first), Some(last), true) =
+            (numbers.iter().min(), numbers.iter().max(), same_book)
+        else {
+            return Err(protocol(
+                "a batch over several day books is read back one by one",
+            ));
+        };
+        let codes = self.office_vat_codes(office_code).await.ok();
+        let rate_of = |c: &str| {
+            codes
+                .as_ref()
+                .and_then(|cs| cs.iter().find(|v| v.code.eq_ignore_ascii_case(c)))
+                .map(|v| v.rate)
+        };
+        let xml = self
+            .t
+            .process_xml(
+                Some(office_code),
+                &batch_read::request(office_code, day_book, first, last),
+                READ,
+                "read_back_batch",
+            )
+            .await?;
+        let rows = batch_read::rows_by_number(&xml, office_code, day_book)?;
+        Ok(written
+            .iter()
+            .filter_map(|(p, id)| {
+                let lines = rows.get(&id.key)?;
+                Some((
+                    id.key.clone(),
+                    batch_read::document(id, lines, p.doc, &rate_of),
+                ))
+            })
+            .collect())
+    }
+
+    /// Verify a document read back (unless verification is off).
+    fn verified(
+        &self,
+        doc: &SalesDocument,
+        id: &EntryId,
+        posted: PostedDocument,
+    ) -> Result<PostedDocument> {
+        if self.cfg().runtime.verify {
+            verify_document(doc, Some(id), &posted)
+                .map_err(|e| e.with_vendor(Vendor::Twinfield).with_operation("verify"))?;
+        }
+        Ok(posted)
     }
 
     /// Mark the write (Q12) and read back + verify (unless verification is off).
@@ -339,11 +439,7 @@ impl TwinfieldLedger {
             .read_transaction(&id)
             .await
             .map_err(|e| e.with_outcome(WriteOutcome::Applied).with_entry(id.clone()))?;
-        if self.cfg().runtime.verify {
-            verify_document(doc, expected_id.or(Some(&id)), &posted)
-                .map_err(|e| e.with_vendor(Vendor::Twinfield).with_operation("verify"))?;
-        }
-        Ok(posted)
+        self.verified(doc, expected_id.unwrap_or(&id), posted)
     }
 
     /// Remember a write for the Q12 window (read-your-writes through ProcessXml).

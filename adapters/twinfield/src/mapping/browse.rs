@@ -97,8 +97,10 @@ pub fn by_reference_request(office: &str, reference: &str) -> String {
 pub struct Row {
     /// `(field, value)` per cell.
     pub cells: Vec<(String, String)>,
-    /// `<key>`: office, code (day book), number, line.
+    /// `<key>`: office, code (day book), number.
     pub key: Option<(String, String, String)>,
+    /// `<key><line>`: the line's id within its transaction.
+    pub line: Option<u32>,
 }
 
 impl Row {
@@ -136,6 +138,7 @@ impl Row {
                 }
                 Some(Ev::Start(name, attrs)) if name == "key" => {
                     let k = p.node(name, attrs)?;
+                    row.line = k.text_of("line").and_then(|l| l.parse().ok());
                     row.key = (|| {
                         Some((
                             k.text_of("office")?.to_string(),

@@ -1,5 +1,6 @@
 //! Wire ⇄ core model mapping: ProcessXml payloads written and result documents read.
 
+pub mod batch_read;
 pub mod browse;
 pub mod dimension;
 pub mod errors;
