@@ -6,6 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
+use grootboek_core::Invoices;
 use rust_decimal_macros::dec;
 
 /// Simulated milliseconds per real millisecond, in thousandths: 100× (a minute in 600 ms). Faster
@@ -32,13 +33,12 @@ async fn t05_t06_thousand_invoices_uncertified_no_429_and_at_least_90_percent_of
                 Some("VH"),
                 dec!(21),
             )
-            .into_document()
         })
         .collect();
     sim.reset_credits();
     let sim_start = sim.core().clock.now();
     let real_start = Instant::now();
-    let results = ledger.post_documents(&docs).await;
+    let results = ledger.create_invoices(&docs).await;
     let real = real_start.elapsed();
     let sim_elapsed = (sim.core().clock.now() - sim_start).num_milliseconds() as f64 / 1000.0;
     let failed: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
@@ -61,7 +61,7 @@ async fn t05_t06_thousand_invoices_uncertified_no_429_and_at_least_90_percent_of
     let minutes = sim_elapsed / 60.0;
     let utilisation = bucket.total_charged as f64 / (bucket.limit as f64 * minutes);
     println!(
-        "T05 1000 invoices, uncertified: {} requests ({} writes, {} reads), {} credits by the adapter; \
+        "T05 1000 invoices through create_invoices, uncertified: {} requests ({} writes, {} reads), {} credits by the adapter; \
          binding bucket {} {} limit {}/min charged {}; {:.2} simulated minutes ({:.2?} real); \
          utilisation {:.1}%; 429s seen by the adapter {}, rejected by the simulator {}",
         stats.requests,

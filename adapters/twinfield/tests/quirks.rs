@@ -714,3 +714,57 @@ async fn a_batch_read_back_with_one_browse_still_catches_each_swapped_code() {
     );
     assert!(after.reads > before.reads);
 }
+
+/// R01 for `create_invoices` (batched, issue 15): a batch answered 503 after Twinfield booked
+/// it leaves exactly one entry per invoice, and each caller result is that entry (found by its
+/// reference, not sent again); a batch refused 503 before it was handled is written again,
+/// each invoice once.
+#[tokio::test]
+async fn r01_a_batch_lost_after_commit_is_found_not_sent_again() {
+    use grootboek_core::{Invoices, WriteOutcome};
+    use grootboek_sim::common::{Fault, FaultSpec};
+    let e = env().await;
+    for (name, fault) in [
+        ("after", Fault::after_commit(503)),
+        ("before", Fault::before_handling(503)),
+    ] {
+        e.sim.core().faults.push(
+            FaultSpec::new(fault)
+                .method("POST")
+                .root_element("transactions")
+                .times(1),
+        );
+        let invoices: Vec<_> = (1..=3)
+            .map(|i| {
+                invoice(
+                    OFFICE,
+                    "1000",
+                    &format!("R01B-{name}-{i}"),
+                    dec!(100),
+                    Some("VH"),
+                    dec!(21),
+                )
+            })
+            .collect();
+        let results = e.ledger.create_invoices(&invoices).await;
+        e.sim.core().faults.clear();
+        for (inv, result) in invoices.iter().zip(&results) {
+            let reference = &inv.document().reference;
+            let entries = e.ledger.find_invoices(OFFICE, reference).await.unwrap();
+            assert_eq!(
+                entries.len(),
+                1,
+                "{name}: {} entries carry {reference}",
+                entries.len()
+            );
+            match result {
+                Ok(posted) => assert_eq!(posted.id, entries[0].id, "{name}: {reference}"),
+                Err(err) => assert_eq!(err.outcome(), WriteOutcome::Uncertain, "{name}: {err}"),
+            }
+        }
+        assert!(
+            results.iter().all(Result::is_ok),
+            "{name}: every invoice resolved: {results:?}"
+        );
+    }
+}

@@ -3,10 +3,11 @@
 //! back, one at a time through the core write driver ([`DocumentBackend`], which gives the adapter
 //! its `Invoices` and `CreditNotes`) and in batches through [`TwinfieldLedger::post_documents`].
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use grootboek_core::runtime::RetryPolicy;
+use grootboek_core::runtime::{is_retryable, RetryPolicy};
 use grootboek_core::validation::{validate_document, ValidationContext};
 use grootboek_core::verify::verify_document;
 use grootboek_core::write::{DocumentBackend, DocumentWriting};
@@ -212,11 +213,14 @@ impl TwinfieldLedger {
     /// Post sales documents (invoices and credit notes) in batches of up to 25 per request and
     /// office (T06), each validated first and verified after; returns each document's own
     /// outcome, in input order. A batch refused with a generic failure is split and retried.
-    pub async fn post_documents(&self, docs: &[SalesDocument]) -> Vec<BatchOutcome> {
+    pub async fn post_documents<D: Borrow<SalesDocument> + Sync>(
+        &self,
+        docs: &[D],
+    ) -> Vec<BatchOutcome> {
         let mut out: Vec<Option<BatchOutcome>> = (0..docs.len()).map(|_| None).collect();
         let mut customers = BTreeMap::new();
         let mut by_office: BTreeMap<String, Vec<Prepared<'_>>> = BTreeMap::new();
-        for (i, doc) in docs.iter().enumerate() {
+        for (i, doc) in docs.iter().map(Borrow::borrow).enumerate() {
             match self.prepare_document(i, doc, &mut customers).await {
                 Ok(p) => by_office
                     .entry(doc.administration.clone())
@@ -442,6 +446,31 @@ impl TwinfieldLedger {
         self.verified(doc, expected_id.unwrap_or(&id), posted)
     }
 
+    /// A document whose batch answer was lost after it was sent: after a moment, look for it by
+    /// its reference. A document there that matches it is the one written (R01: not sent
+    /// again); none there means it did not land, and it is written on its own through the write
+    /// driver (which looks again first); anything else stays uncertain.
+    async fn resolve_uncertain(&self, doc: &SalesDocument, err: Error) -> Result<PostedDocument> {
+        tokio::time::sleep(self.t.retry_policy().min_delay).await;
+        let Ok(found) = self
+            .find_documents(&doc.administration, &doc.reference, doc.kind)
+            .await
+        else {
+            return Err(err);
+        };
+        if let Some(p) = found.iter().find(|p| verify_document(doc, None, p).is_ok()) {
+            tracing::info!(entry = %p.id, "an uncertain batch item had landed; not sent again (R01)");
+            self.mark_written(&p.id);
+            return Ok(p.clone());
+        }
+        if found.is_empty() {
+            return grootboek_core::write::driver(self)
+                .create(doc, "create_batch")
+                .await;
+        }
+        Err(err)
+    }
+
     /// Remember a write for the Q12 window (read-your-writes through ProcessXml).
     fn mark_written(&self, id: &EntryId) {
         lock(&self.written).insert(id.clone(), self.cfg().runtime.clock.now());
@@ -561,6 +590,7 @@ impl DocumentBackend for TwinfieldLedger {
     }
 }
 
+#[async_trait]
 impl DocumentWriting for TwinfieldLedger {
     fn write_retry(&self) -> RetryPolicy {
         self.t.retry_policy()
@@ -578,6 +608,33 @@ impl DocumentWriting for TwinfieldLedger {
     /// §rate limits, the official "API best practices").
     fn write_concurrency(&self) -> usize {
         1
+    }
+
+    /// Twinfield batches (T06): the documents go through [`TwinfieldLedger::post_documents`]
+    /// (25 per request, each batch read back with one browse). An item its batch left uncertain
+    /// is resolved by a look-up of its reference before anything is sent again (R01); one its
+    /// batch did not apply for a passing reason (a 503 before commit) is written on its own
+    /// through the write driver, which looks first and retries.
+    async fn create_batch(
+        &self,
+        documents: &[&SalesDocument],
+    ) -> Option<Vec<Result<PostedDocument>>> {
+        let results = self.post_documents(documents).await;
+        let mut out = Vec::with_capacity(results.len());
+        for (doc, result) in documents.iter().zip(results) {
+            out.push(match result {
+                Err(e) if e.outcome() == WriteOutcome::Uncertain => {
+                    self.resolve_uncertain(doc, e).await
+                }
+                Err(e) if e.outcome() == WriteOutcome::NotApplied && is_retryable(&e) => {
+                    grootboek_core::write::driver(self)
+                        .create(doc, "create_batch")
+                        .await
+                }
+                other => other,
+            });
+        }
+        Some(out)
     }
 }
 
