@@ -125,6 +125,22 @@ pub struct Error {
     inner: Box<Inner>,
 }
 
+/// The source of a `Protocol` [`Error`] for an answer larger than the transport's response cap
+/// (refused before parsing, never read whole): see [`Error::is_response_too_large`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseTooLarge {
+    /// The cap, in bytes.
+    pub cap: usize,
+}
+
+impl fmt::Display for ResponseTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the answer exceeds the {}-byte response cap", self.cap)
+    }
+}
+
+impl std::error::Error for ResponseTooLarge {}
+
 struct Inner {
     kind: ErrorKind,
     message: String,
@@ -248,6 +264,15 @@ impl Error {
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.inner.source = Some(Box::new(source));
         self
+    }
+
+    /// Whether the vendor's answer was refused for exceeding the response cap
+    /// ([`ResponseTooLarge`]): a `Protocol` error that a narrower request (a window) may avoid.
+    pub fn is_response_too_large(&self) -> bool {
+        self.inner
+            .source
+            .as_deref()
+            .is_some_and(|s| s.downcast_ref::<ResponseTooLarge>().is_some())
     }
 
     /// The normalised kind.

@@ -58,7 +58,9 @@ pub mod write;
 
 pub use capabilities::Capabilities;
 pub use country::CountryCode;
-pub use error::{Error, ErrorKind, Result, VendorError, VendorProblem, WriteOutcome};
+pub use error::{
+    Error, ErrorKind, ResponseTooLarge, Result, VendorError, VendorProblem, WriteOutcome,
+};
 pub use model::*;
 pub use money::{Currency, Money};
 pub use page::{collect_all, Cursor, Page};

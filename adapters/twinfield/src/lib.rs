@@ -78,6 +78,7 @@ pub mod decode;
 pub mod ledger;
 pub mod mapping;
 mod pdf;
+mod periods;
 mod transaction_status;
 pub mod xml;
 

@@ -58,9 +58,14 @@ pub fn columns_request(code: &str, office: &str, columns: &[Column<'_>]) -> Stri
     d.finish()
 }
 
-/// The open-items request for an office, optionally for one customer.
-pub fn open_items_request(office: &str, customer: Option<&str>) -> String {
-    let cols: Vec<Column<'_>> = OPEN_ITEM_FIELDS
+/// The open-items request for an office, optionally for one customer, optionally for the
+/// periods `from..=to` (`YYYY/PP`; an empty bound is open).
+pub fn open_items_request(
+    office: &str,
+    customer: Option<&str>,
+    periods: Option<(&str, &str)>,
+) -> String {
+    let mut cols: Vec<Column<'_>> = OPEN_ITEM_FIELDS
         .iter()
         .map(|f| Column {
             field: f,
@@ -70,6 +75,12 @@ pub fn open_items_request(office: &str, customer: Option<&str>) -> String {
             },
         })
         .collect();
+    if let Some((from, to)) = periods {
+        cols.push(Column {
+            field: "fin.trs.head.yearperiod",
+            filter: Some(("between", from, to)),
+        });
+    }
     columns_request(CUSTOMER_TRANSACTIONS, office, &cols)
 }
 

@@ -374,6 +374,7 @@ impl HttpClient {
             )
             .with_vendor(vendor)
             .with_outcome(outcome)
+            .with_source(crate::error::ResponseTooLarge { cap })
         };
         if response.content_length().is_some_and(|n| n > cap as u64) {
             return Err(too_large(status));
