@@ -96,3 +96,65 @@ async fn a_listing_over_the_response_cap_is_read_by_book_year_and_loses_nothing(
         "the oldest years were reached"
     );
 }
+
+/// Issue 15's office: 35,000 open customer lines over five book years, whose one-answer browse
+/// is larger than the default 32 MiB cap, lists every item with the default settings.
+#[tokio::test]
+async fn an_office_of_35000_lines_lists_every_open_item_with_the_default_cap() {
+    use grootboek_sim::twinfield::{Transaction, TransactionLine, TwinfieldSeed};
+    let e = env().await;
+    let mut seed = TwinfieldSeed::default();
+    for n in 0..35_000u32 {
+        let year = 2022 + (n % 5) as i32;
+        let month = 1 + (n / 5) % 12;
+        let value = dec!(100) + rust_decimal::Decimal::from(n % 1000);
+        seed.transactions.push(Transaction {
+            office: OFFICE.into(),
+            code: "VRK".into(),
+            status: "final".into(),
+            date: NaiveDate::from_ymd_opt(year, month, 1 + (n % 28)),
+            currency: "EUR".into(),
+            invoice_number: format!("BIG-{n:05}"),
+            lines: vec![
+                TransactionLine {
+                    line_type: "total".into(),
+                    dim1: "1300".into(),
+                    dim2: if n % 2 == 0 { "1000" } else { "1001" }.into(),
+                    debit_credit: "debit".into(),
+                    value,
+                    open_value: Some(value),
+                    match_status: "available".into(),
+                    ..Default::default()
+                },
+                TransactionLine {
+                    line_type: "detail".into(),
+                    dim1: "8020".into(),
+                    debit_credit: "credit".into(),
+                    value,
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        });
+    }
+    e.sim.seed(seed).unwrap();
+    let started = std::time::Instant::now();
+    let items = e.ledger.all_open_items(OFFICE).await.unwrap();
+    println!(
+        "35,000 lines listed in {:.1?} ({} requests)",
+        started.elapsed(),
+        e.ledger.stats().requests
+    );
+    assert_eq!(items.len(), 35_000);
+    assert!(
+        process_xml_documents(&e.sim)
+            .iter()
+            .any(|d| d.contains("fin.trs.head.yearperiod")),
+        "the one-answer browse was over the cap and the listing went by book year"
+    );
+    let total: rust_decimal::Decimal = items.iter().map(|i| i.open_amount.amount).sum();
+    let expected: rust_decimal::Decimal = (0..35_000u32)
+        .map(|n| dec!(100) + rust_decimal::Decimal::from(n % 1000))
+        .sum();
+    assert_eq!(total, expected);
+}
