@@ -275,6 +275,16 @@ impl Error {
             .is_some_and(|s| s.downcast_ref::<ResponseTooLarge>().is_some())
     }
 
+    /// Whether the request timed out waiting for the vendor (an `Unavailable` error from the
+    /// transport). A read that timed out may succeed when it asks for less.
+    pub fn is_timeout(&self) -> bool {
+        self.inner
+            .source
+            .as_deref()
+            .and_then(|s| s.downcast_ref::<reqwest::Error>())
+            .is_some_and(reqwest::Error::is_timeout)
+    }
+
     /// The normalised kind.
     pub fn kind(&self) -> &ErrorKind {
         &self.inner.kind

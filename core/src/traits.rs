@@ -178,6 +178,34 @@ pub trait Ledger: Invoices + CreditNotes + Dimensions {
         collect_all(MAX_PAGES, |c| self.list_open_items(administration, c)).await
     }
 
+    /// Every open receivable as a stream, one page held at a time: memory follows the largest
+    /// page, not the administration (issue 15). Ends after the last page, or with the first
+    /// error; a listing that hands out more than its page bound of cursors ends with an error.
+    fn open_items_stream<'a>(
+        &'a self,
+        administration: &'a str,
+    ) -> futures_util::stream::BoxStream<'a, Result<OpenItem>> {
+        use futures_util::stream::{self, StreamExt, TryStreamExt};
+        // (cursor of the next page, pages fetched) — `None` once the last page was read.
+        let pages = stream::try_unfold(Some((None, 0usize)), move |state| async move {
+            let Some((cursor, fetched)) = state else {
+                return Ok(None);
+            };
+            if fetched == MAX_PAGES {
+                return Err(crate::Error::protocol(format!(
+                    "listing did not end after {MAX_PAGES} pages"
+                )));
+            }
+            let page = self.list_open_items(administration, cursor).await?;
+            let next = page.next.map(|c| (Some(c), fetched + 1));
+            Ok(Some((page.items, next)))
+        });
+        pages
+            .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
+    }
+
     /// A customer's outstanding balance, exact to the cent (Q10).
     async fn customer_balance(&self, administration: &str, customer: &str) -> Result<Money>;
 }

@@ -79,10 +79,30 @@ impl Window {
         Some((text(self.from), text(self.to)))
     }
 
-    /// The two halves of a window inside one year (newest half first), or `None` for a single
-    /// period or a window with an open bound.
+    /// The two halves of a window (newest half first): of one year, its periods in two; of the
+    /// years from `from` on (no end), the years after `from`'s and `from`'s own year. `None` for
+    /// a single period, a window without a start, or years past 9999.
     pub fn halves(&self) -> Option<(Window, Window)> {
-        let (from, to) = (self.from?, self.to?);
+        let from = self.from?;
+        let Some(to) = self.to else {
+            let year_end = Period {
+                year: from.year,
+                number: LAST,
+            };
+            return (from.year < 9999).then_some((
+                Window {
+                    from: Some(Period {
+                        year: from.year + 1,
+                        number: FIRST,
+                    }),
+                    to: None,
+                },
+                Window {
+                    from: Some(from),
+                    to: Some(year_end),
+                },
+            ));
+        };
         if from.year != to.year || from.number >= to.number {
             return None;
         }
@@ -206,6 +226,9 @@ mod tests {
         let future = year_window(None, 2026);
         assert_eq!(future.filter(), Some(("2027/00".into(), String::new())));
         assert_eq!(before(&future), Some(p(2026, 55)));
+        let (later, first) = future.halves().unwrap();
+        assert_eq!(later.filter(), Some(("2028/00".into(), String::new())));
+        assert_eq!(first.filter(), Some(("2027/00".into(), "2027/55".into())));
         assert_eq!(Window::ALL.filter(), None);
     }
 

@@ -75,6 +75,13 @@ async fn a_listing_over_the_response_cap_is_read_by_book_year_and_loses_nothing(
         "every open item once ({pages} pages)"
     );
     assert_eq!(by_entry(&windowed), by_entry(&whole.items));
+    // The same through the stream, one page held at a time.
+    let streamed: Vec<OpenItem> =
+        futures_util::TryStreamExt::try_collect(small.open_items_stream(OFFICE))
+            .await
+            .unwrap();
+    assert_eq!(by_entry(&streamed), by_entry(&whole.items));
+    assert_eq!(streamed.len(), whole.items.len());
 
     let browses: Vec<String> = process_xml_documents(&e.sim)
         .into_iter()
@@ -157,4 +164,39 @@ async fn an_office_of_35000_lines_lists_every_open_item_with_the_default_cap() {
         .map(|n| dec!(100) + rust_decimal::Decimal::from(n % 1000))
         .sum();
     assert_eq!(total, expected);
+}
+
+/// T12: a browse of a large office that times out (here: the first eight browses answered after
+/// the client's timeout) is read narrower instead of failing the listing, and nothing is lost.
+#[tokio::test]
+async fn browses_that_time_out_are_read_by_book_year() {
+    use grootboek_sim::common::{Fault, FaultSpec};
+    let e = env().await;
+    let docs = spread_invoices();
+    assert!(e
+        .ledger
+        .post_documents(&docs)
+        .await
+        .iter()
+        .all(Result::is_ok));
+    let whole = e.ledger.all_open_items(OFFICE).await.unwrap();
+    let impatient = connect_with_tokens(
+        &e.sim,
+        config(&e.sim).with_timeout(std::time::Duration::from_millis(300)),
+    )
+    .await;
+    e.sim.core().faults.push(
+        FaultSpec::new(Fault::LatencyAfterCommit { ms: 700 })
+            .root_element("columns")
+            .times(8),
+    );
+    let listed = impatient.all_open_items(OFFICE).await.unwrap();
+    e.sim.core().faults.clear();
+    assert_eq!(by_entry(&listed), by_entry(&whole));
+    assert!(
+        process_xml_documents(&e.sim)
+            .iter()
+            .any(|d| d.contains("fin.trs.head.yearperiod")),
+        "the listing went by book year"
+    );
 }

@@ -258,3 +258,47 @@ async fn request_log_never_holds_tokens() {
     assert!(!format!("{:?}", env.sim).contains(&env.a.access_token));
     assert!(!format!("{:?}", env.a).contains(&env.a.refresh_token));
 }
+
+/// `bulk_invoices` in a seed POSTed to `/__sim/seed`: the simulator makes the invoices as its
+/// documentation says (dates, customers, amounts, numbers), all open; a bulk without customers
+/// is refused and adds nothing.
+#[tokio::test]
+async fn bulk_invoices_are_generated_as_documented() {
+    let env = env().await;
+    let seed = serde_json::json!({"bulk_invoices": [{
+        "office": OFFICE_A2, "count": 30, "first_year": 2020, "years": 3,
+        "customers": ["1000", "1001"],
+    }]});
+    let r = env
+        .control(reqwest::Method::POST, "/__sim/seed", seed)
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let txs = env.sim.transactions(OFFICE_A2);
+    assert_eq!(txs.len(), 30);
+    let seventh = txs
+        .iter()
+        .find(|t| t.invoice_number == "BULK-7")
+        .expect("BULK-7");
+    // n = 7: year 2020 + 7 % 3 = 2021, month 1 + (7 / 3) % 12 = 3, day 1 + 7 % 28 = 8,
+    // customer 1001, 107 euros, open in full.
+    assert_eq!(seventh.date, chrono::NaiveDate::from_ymd_opt(2021, 3, 8));
+    assert_eq!(seventh.status, "final");
+    let total = &seventh.lines[0];
+    assert_eq!(
+        (total.dim2.as_str(), total.value, total.open_value),
+        (
+            "1001",
+            rust_decimal::Decimal::from(107),
+            Some(rust_decimal::Decimal::from(107))
+        )
+    );
+    let refused = env
+        .control(
+            reqwest::Method::POST,
+            "/__sim/seed",
+            serde_json::json!({"bulk_invoices": [{"office": OFFICE_A2, "count": 5, "first_year": 2020, "years": 1}]}),
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(env.sim.transactions(OFFICE_A2).len(), 30);
+}

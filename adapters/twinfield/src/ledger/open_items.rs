@@ -10,6 +10,12 @@ use super::{TwinfieldLedger, READ};
 use crate::mapping::browse::{self, OpenRule};
 use crate::periods::{self, Progress, Window};
 
+/// Whether a browse failed because it asked for too much at once: its answer was over the
+/// response cap, or it timed out (T12: whole-ledger browses on large offices time out).
+fn too_large_for_one_answer(e: &Error) -> bool {
+    e.is_response_too_large() || e.is_timeout()
+}
+
 impl TwinfieldLedger {
     fn open_rule(&self) -> OpenRule {
         if self.cfg().defence("Q06") {
@@ -20,7 +26,8 @@ impl TwinfieldLedger {
     }
 
     /// An office's open items. One page when the whole customer-transactions browse fits one
-    /// answer; otherwise (an answer over the response cap, T12) one book year per page, newest
+    /// answer; otherwise (an answer over the response cap, or a browse that timed out: T12) one
+    /// book year per page, newest
     /// first, a year too large for one answer read in halves of its periods. The cursor says
     /// where the listing stands.
     pub(super) async fn fetch_open_items(
@@ -37,7 +44,7 @@ impl TwinfieldLedger {
         })?;
         let (to, probe_in, gap) = match progress {
             Progress::Start => match self.open_items_in(administration, Window::ALL).await {
-                Err(e) if e.is_response_too_large() => {
+                Err(e) if too_large_for_one_answer(&e) => {
                     tracing::info!(
                         office = administration,
                         "open items too large for one answer; reading them by book year (T12)"
@@ -54,7 +61,7 @@ impl TwinfieldLedger {
                 // Try everything that remains in one answer.
                 let remaining = Window { from: None, to };
                 match self.open_items_in(administration, remaining).await {
-                    Err(e) if e.is_response_too_large() => (to, gap, gap.saturating_mul(2)),
+                    Err(e) if too_large_for_one_answer(&e) => (to, gap, gap.saturating_mul(2)),
                     other => return other.map(Page::last),
                 }
             }
@@ -83,7 +90,7 @@ impl TwinfieldLedger {
     {
         Box::pin(async move {
             match self.open_items_in(administration, window).await {
-                Err(e) if e.is_response_too_large() => {
+                Err(e) if too_large_for_one_answer(&e) => {
                     let Some((newer, older)) = window.halves() else {
                         return Err(e);
                     };

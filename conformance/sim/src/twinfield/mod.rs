@@ -42,8 +42,9 @@ use axum::Router;
 
 pub use cluster::Q12_LAG_SECS;
 pub use model::{
-    BucketReport, CreditReport, DayBook, Dimension, RateLimitConfig, SeedClient, SeedError,
-    SeedOffice, SeedOrganisation, TokenSet, Transaction, TransactionLine, TwinfieldSeed, VatCode,
+    Bank, BucketReport, BulkInvoices, CreditReport, DayBook, Dimension, RateLimitConfig,
+    SeedClient, SeedError, SeedOffice, SeedOrganisation, TokenSet, Transaction, TransactionLine,
+    TwinfieldSeed, VatCode,
 };
 pub use soap::TwinfieldFlavour;
 

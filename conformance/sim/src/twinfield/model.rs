@@ -26,6 +26,68 @@ pub struct TwinfieldSeed {
     /// Answer the office list in UTF-16 (little-endian, with a byte-order mark), as a recorded
     /// office list came; UTF-8 when unset or false.
     pub utf16_office_list: Option<bool>,
+    /// Many final sales invoices the simulator makes itself (load tests: a seed spelling out a
+    /// million transactions would itself be hundreds of megabytes).
+    pub bulk_invoices: Vec<BulkInvoices>,
+}
+
+/// `count` final sales invoices in day book `VRK` of `office`, open in full: invoice `n` (from
+/// 0) is dated in year `first_year + n % years`, month `1 + (n / years) % 12`, day
+/// `1 + n % 28`, for customer `customers[n % customers.len()]`, numbered `BULK-n`, with a total
+/// line on 1300 of `100 + n % 1000` euros and a revenue line on 8020 (no VAT).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BulkInvoices {
+    /// Office code.
+    pub office: String,
+    /// How many invoices.
+    pub count: u32,
+    /// The first book year.
+    pub first_year: i32,
+    /// Over how many years (at least 1).
+    pub years: u32,
+    /// The customers (at least one), existing dimensions of type DEB.
+    pub customers: Vec<String>,
+}
+
+impl BulkInvoices {
+    /// Invoice `n`.
+    pub(crate) fn invoice(&self, n: u32) -> Option<Transaction> {
+        let years = self.years.max(1);
+        let customer = self
+            .customers
+            .get((n as usize) % self.customers.len().max(1))?;
+        let year = self.first_year + i32::try_from(n % years).ok()?;
+        let date = NaiveDate::from_ymd_opt(year, 1 + (n / years) % 12, 1 + n % 28)?;
+        let value = Decimal::from(100 + n % 1000);
+        Some(Transaction {
+            office: self.office.clone(),
+            code: "VRK".into(),
+            status: "final".into(),
+            date: Some(date),
+            invoice_number: format!("BULK-{n}"),
+            lines: vec![
+                TransactionLine {
+                    line_type: "total".into(),
+                    dim1: "1300".into(),
+                    dim2: customer.clone(),
+                    debit_credit: "debit".into(),
+                    value,
+                    open_value: Some(value),
+                    match_status: "available".into(),
+                    ..TransactionLine::default()
+                },
+                TransactionLine {
+                    line_type: "detail".into(),
+                    dim1: "8020".into(),
+                    debit_credit: "credit".into(),
+                    value,
+                    ..TransactionLine::default()
+                },
+            ],
+            ..Transaction::default()
+        })
+    }
 }
 
 /// An OAuth client registered at the login host.
@@ -503,6 +565,7 @@ impl TwinfieldSeed {
             dimensions,
             transactions: Vec::new(),
             utf16_office_list: None,
+            bulk_invoices: Vec::new(),
         }
     }
 }

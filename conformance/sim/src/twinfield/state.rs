@@ -241,6 +241,17 @@ impl State {
         for t in seed.transactions {
             self.seed_transaction(t, now)?;
         }
+        for bulk in seed.bulk_invoices {
+            if bulk.customers.is_empty() {
+                return Err(SeedError::Invalid("bulk invoices need a customer".into()));
+            }
+            for n in 0..bulk.count {
+                let t = bulk
+                    .invoice(n)
+                    .ok_or_else(|| SeedError::Invalid(format!("bulk invoice {n} has no date")))?;
+                self.seed_transaction(t, now)?;
+            }
+        }
         if let Some(on) = seed.utf16_office_list {
             self.utf16_office_list = on;
         }
