@@ -9,11 +9,12 @@ use common::*;
 use grootboek_core::Invoices;
 use rust_decimal_macros::dec;
 
-/// Simulated milliseconds per real millisecond, in thousandths: 100× (a minute in 600 ms). Faster
+/// Simulated milliseconds per real millisecond, in thousandths: 40× (a minute in 1.5 s). Faster
 /// clocks make scheduling jitter on a busy two-core machine a visible share of each credit's
-/// interval (at 300× one 429 was seen); the binding bucket allows at most 23 of 25 credits a
-/// minute (92 %), so the 90 % floor leaves little room for it.
-const SPEED_MILLI: u64 = 100_000;
+/// interval (at 300× one 429 was seen; at 100× a busy machine measured 85.8 % once the batches
+/// were verified with one browse each, 169 credits in all, so each lost moment weighs more);
+/// the 90 % floor leaves little room for it.
+const SPEED_MILLI: u64 = 40_000;
 
 #[tokio::test]
 async fn t05_t06_thousand_invoices_uncertified_no_429_and_at_least_90_percent_of_the_budget() {
@@ -97,9 +98,12 @@ async fn t05_t06_thousand_invoices_uncertified_no_429_and_at_least_90_percent_of
         "utilisation {:.1}%",
         utilisation * 100.0
     );
+    // A sliding window starts full, so a run of m minutes may be charged up to m + 1 windows'
+    // worth (a short run shows it: 169 credits in 6.7 minutes is 100.8 % of 6.7 windows); the
+    // simulator's own count of refusals above is the proof that no window was exceeded.
     assert!(
-        utilisation <= 1.0 + 1e-9,
-        "over the limit: {:.1}%",
-        utilisation * 100.0
+        bucket.total_charged as f64 <= bucket.limit as f64 * (minutes + 1.0),
+        "over the limit: {} credits in {minutes:.2} minutes",
+        bucket.total_charged
     );
 }
