@@ -6,6 +6,9 @@ use grootboek_core::{Currency, EntryId, Money, OpenItem, Result, Vendor};
 
 use super::errors::result_error;
 use super::{parse_amount, parse_date, protocol};
+use std::borrow::Cow;
+
+use crate::xml::read::RawEv;
 use crate::xml::{Ev, Pull, XmlDoc};
 
 /// The browse code of customer transactions.
@@ -106,64 +109,88 @@ pub fn by_reference_request(office: &str, reference: &str) -> String {
 /// One browse row: its cells by field and its key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Row {
-    /// `(field, value)` per cell.
-    pub cells: Vec<(String, String)>,
+    /// `(field, value)` per cell; the fields the adapter asks for are not allocated per row.
+    pub cells: Vec<(Cow<'static, str>, String)>,
     /// `<key>`: office, code (day book), number.
     pub key: Option<(String, String, String)>,
     /// `<key><line>`: the line's id within its transaction.
     pub line: Option<u32>,
 }
 
+/// The browse fields the adapter requests, shared by every row that carries them.
+const KNOWN_FIELDS: &[&str] = &[
+    "fin.trs.head.office",
+    "fin.trs.head.code",
+    "fin.trs.head.number",
+    "fin.trs.head.date",
+    "fin.trs.head.curcode",
+    "fin.trs.head.status",
+    "fin.trs.head.yearperiod",
+    "fin.trs.line.dim1",
+    "fin.trs.line.dim2",
+    "fin.trs.line.dim2type",
+    "fin.trs.line.dim3",
+    "fin.trs.line.invnumber",
+    "fin.trs.line.datedue",
+    "fin.trs.line.valuesigned",
+    "fin.trs.line.basevaluesigned",
+    "fin.trs.line.repvaluesigned",
+    "fin.trs.line.openvaluesigned",
+    "fin.trs.line.openbasevaluesigned",
+    "fin.trs.line.openrepvaluesigned",
+    "fin.trs.line.matchstatus",
+    "fin.trs.line.vatcode",
+    "fin.trs.line.vatbasevaluesigned",
+    "fin.trs.line.description",
+    "fin.trs.line.debitcredit",
+];
+
+/// A cell's `field` attribute: one of [`KNOWN_FIELDS`] without allocating, else its text.
+fn field_name(raw: &[u8]) -> Result<Cow<'static, str>> {
+    if let Some(known) = KNOWN_FIELDS.iter().find(|f| f.as_bytes() == raw) {
+        return Ok(Cow::Borrowed(known));
+    }
+    let text = String::from_utf8_lossy(raw);
+    Ok(Cow::Owned(crate::xml::read::unescape_attr(text)?))
+}
+
 impl Row {
     /// Read the row whose `<tr>` start was just pulled, cell by cell, up to and including its
     /// end: each `<td field=…>` gives a cell (its text trimmed), `<key>` the entry; anything else
-    /// is read past. No element tree is built for the row.
+    /// is read past. No element tree is built for the row, and nothing is allocated for element
+    /// names or attributes.
     fn read(p: &mut Pull<'_>) -> Result<Self> {
         let mut row = Row::default();
         loop {
-            match p.next_event()? {
-                Some(Ev::Start(name, attrs)) if name == "td" => {
-                    let field = attrs
-                        .into_iter()
-                        .find(|(k, _)| k == "field")
-                        .map(|(_, v)| v)
-                        .unwrap_or_default();
-                    let mut text = String::new();
-                    loop {
-                        match p.next_event()? {
-                            Some(Ev::Text(t)) => text.push_str(&t),
-                            Some(Ev::End(_)) => break,
-                            Some(Ev::Start(n, a)) => {
-                                p.node(n, a)?;
-                            }
-                            None => return Err(protocol("a browse cell is not closed")),
-                        }
+            match p.raw_event()? {
+                RawEv::Start(start) => match start.local_name().as_ref() {
+                    b"td" => {
+                        let field = match start
+                            .try_get_attribute("field")
+                            .map_err(|e| protocol(format!("malformed attribute: {e}")))?
+                        {
+                            Some(a) => field_name(&a.value)?,
+                            None => Cow::Borrowed(""),
+                        };
+                        let value = p.element_text()?;
+                        row.cells.push((field, value));
                     }
-                    let trimmed = text.trim();
-                    let value = if trimmed.len() == text.len() {
-                        text
-                    } else {
-                        trimmed.to_string()
-                    };
-                    row.cells.push((field, value));
-                }
-                Some(Ev::Start(name, attrs)) if name == "key" => {
-                    let k = p.node(name, attrs)?;
-                    row.line = k.text_of("line").and_then(|l| l.parse().ok());
-                    row.key = (|| {
-                        Some((
-                            k.text_of("office")?.to_string(),
-                            k.text_of("code")?.to_string(),
-                            k.text_of("number")?.to_string(),
-                        ))
-                    })();
-                }
-                Some(Ev::Start(name, attrs)) => {
-                    p.node(name, attrs)?;
-                }
-                Some(Ev::Text(_)) => {}
-                Some(Ev::End(_)) => return Ok(row),
-                None => return Err(protocol("a browse row is not closed")),
+                    b"key" => {
+                        let k = p.node("key".to_string(), Vec::new())?;
+                        row.line = k.text_of("line").and_then(|l| l.parse().ok());
+                        row.key = (|| {
+                            Some((
+                                k.text_of("office")?.to_string(),
+                                k.text_of("code")?.to_string(),
+                                k.text_of("number")?.to_string(),
+                            ))
+                        })();
+                    }
+                    _ => p.skip_element()?,
+                },
+                RawEv::End => return Ok(row),
+                RawEv::Eof => return Err(protocol("a browse row is not closed")),
+                RawEv::Text(_) | RawEv::Ref(_) | RawEv::CData(_) => {}
             }
         }
     }

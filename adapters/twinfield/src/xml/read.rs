@@ -39,6 +39,24 @@ pub enum Ev {
     Text(String),
 }
 
+/// One borrowed event for hot loops ([`Pull::raw_event`]): nothing is allocated for names,
+/// attributes or text until the caller asks.
+#[derive(Debug)]
+pub enum RawEv<'a> {
+    /// An element starts (an empty element is followed by its [`RawEv::End`]).
+    Start(quick_xml::events::BytesStart<'a>),
+    /// An element ends.
+    End,
+    /// Text, unresolved.
+    Text(quick_xml::events::BytesText<'a>),
+    /// A reference (`&amp;`, `&#233;`…) inside text.
+    Ref(quick_xml::events::BytesRef<'a>),
+    /// CDATA.
+    CData(quick_xml::events::BytesCData<'a>),
+    /// The end of the document.
+    Eof,
+}
+
 /// A pull parser over one XML document held as bytes.
 ///
 /// Element nesting deeper than [`MAX_DEPTH`] is refused as a protocol error.
@@ -178,6 +196,101 @@ impl<'a> Pull<'a> {
         }
     }
 
+    /// The next event, borrowed from the document, with the same guards as
+    /// [`Pull::next_event`]: nesting bounded, `DOCTYPE` refused; declarations, comments and
+    /// processing instructions skipped. Only between whole events of [`Pull::next_event`] (it
+    /// must hold no text or event back): for reading a record's fields without allocating.
+    pub fn raw_event(&mut self) -> Result<RawEv<'a>> {
+        debug_assert!(self.pending.is_none() && self.text.is_empty());
+        loop {
+            let event = self
+                .reader
+                .read_event()
+                .map_err(|e| protocol(format!("malformed XML: {e}")))?;
+            return Ok(match event {
+                Event::Start(s) => {
+                    self.depth += 1;
+                    if self.depth > MAX_DEPTH {
+                        return Err(protocol(format!(
+                            "the XML nests elements deeper than {MAX_DEPTH} levels, the limit \
+                             of this reader; the answer is refused"
+                        )));
+                    }
+                    RawEv::Start(s)
+                }
+                Event::End(_) => {
+                    self.depth = self.depth.saturating_sub(1);
+                    RawEv::End
+                }
+                Event::Text(t) => RawEv::Text(t),
+                Event::GeneralRef(r) => RawEv::Ref(r),
+                Event::CData(c) => RawEv::CData(c),
+                Event::DocType(_) => {
+                    return Err(protocol(
+                        "the response carries a DOCTYPE (entity declarations are refused)",
+                    ))
+                }
+                Event::Eof => RawEv::Eof,
+                _ => continue,
+            });
+        }
+    }
+
+    /// The text of the element whose start [`Pull::raw_event`] just gave, trimmed, references
+    /// resolved, up to and including its end; the text of elements nested in it is left out.
+    pub fn element_text(&mut self) -> Result<String> {
+        let mut text = String::new();
+        let mut nested = 0usize;
+        loop {
+            match self.raw_event()? {
+                RawEv::Text(t) if nested == 0 => {
+                    let s = t
+                        .xml_content()
+                        .map_err(|e| protocol(format!("undecodable text: {e}")))?;
+                    text.push_str(&s);
+                }
+                RawEv::CData(c) if nested == 0 => {
+                    let s = c
+                        .decode()
+                        .map_err(|e| protocol(format!("undecodable CDATA: {e}")))?;
+                    text.push_str(&s);
+                }
+                RawEv::Ref(r) if nested == 0 => {
+                    let name = r
+                        .decode()
+                        .map_err(|e| protocol(format!("undecodable reference: {e}")))?;
+                    text.push(resolve_ref(&name)?);
+                }
+                RawEv::Start(_) => nested += 1,
+                RawEv::End if nested == 0 => break,
+                RawEv::End => nested -= 1,
+                RawEv::Eof => return Err(protocol("the XML document ends inside an element")),
+                _ => {}
+            }
+        }
+        let trimmed = text.trim();
+        Ok(if trimmed.len() == text.len() {
+            text
+        } else {
+            trimmed.to_string()
+        })
+    }
+
+    /// Read past the element whose start [`Pull::raw_event`] just gave, up to and including
+    /// its end.
+    pub fn skip_element(&mut self) -> Result<()> {
+        let mut nested = 0usize;
+        loop {
+            match self.raw_event()? {
+                RawEv::Start(_) => nested += 1,
+                RawEv::End if nested == 0 => return Ok(()),
+                RawEv::End => nested -= 1,
+                RawEv::Eof => return Err(protocol("the XML document ends inside an element")),
+                _ => {}
+            }
+        }
+    }
+
     /// Gather the element whose start was just read (`name`, `attrs`) into a [`Node`], reading
     /// up to and including its end.
     pub fn node(&mut self, name: String, attrs: Vec<(String, String)>) -> Result<Node> {
@@ -225,7 +338,7 @@ impl<'a> Pull<'a> {
     }
 }
 
-fn unescape_attr(raw: std::borrow::Cow<'_, str>) -> Result<String> {
+pub(crate) fn unescape_attr(raw: std::borrow::Cow<'_, str>) -> Result<String> {
     if !raw.contains('&') {
         return Ok(raw.into_owned());
     }
