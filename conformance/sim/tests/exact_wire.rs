@@ -617,4 +617,27 @@ async fn select_of_a_documented_unmodelled_property_answers_null() {
     );
     let r = env.get("crm/Accounts?$filter=Phone%20eq%20'1'").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    // The same for `salesentry/SalesEntries` (e.g. `PaymentCondition`, which the simulator
+    // does not model).
+    let body = format!(
+        r#"{{"Customer": "{CUSTOMER}", "Journal": "70", "SalesEntryLines": [{{"GLAccount": "{GL_REVENUE}", "AmountFC": 10}}]}}"#
+    );
+    let created = env
+        .send(Method::POST, &env.url("salesentry/SalesEntries"), &body)
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let r = env
+        .get("salesentry/SalesEntries?$select=EntryID,PaymentCondition")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let v: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    let rows = v["d"]["results"].as_array().unwrap();
+    assert!(!rows.is_empty(), "the seed has sales entries");
+    for row in rows {
+        assert!(row["EntryID"].is_string(), "{row}");
+        assert!(
+            row.get("PaymentCondition").is_some_and(|p| p.is_null()),
+            "{row}"
+        );
+    }
 }

@@ -298,7 +298,8 @@ pub const VAT_CODES: SetInfo = SetInfo {
     documented: &[],
 };
 
-/// `salesentry/SalesEntries`.
+/// `salesentry/SalesEntries`. The documented properties not modelled are the rest of Exact's
+/// `SalesEntry` model.
 pub const SALES_ENTRIES: SetInfo = SetInfo {
     kind: SetKind::SalesEntries,
     path: "salesentry/SalesEntries",
@@ -334,7 +335,27 @@ pub const SALES_ENTRIES: SetInfo = SetInfo {
     ],
     navs: &["SalesEntryLines"],
     topic: Some("FinancialTransactions"),
-    documented: &[],
+    // The rest of Exact's `SalesEntry` properties (its REST reference page, as
+    // picqer/exact-php-client `src/Picqer/Financials/Exact/SalesEntry.php` lists them).
+    documented: &[
+        "BatchNumber",
+        "Creator",
+        "CreatorFullName",
+        "Document",
+        "DocumentNumber",
+        "DocumentSubject",
+        "ExternalLinkDescription",
+        "ExternalLinkReference",
+        "IsExtraDuty",
+        "Modifier",
+        "ModifierFullName",
+        "OrderNumber",
+        "PaymentCondition",
+        "PaymentConditionDescription",
+        "ProcessNumber",
+        "Rate",
+        "Reversal",
+    ],
 };
 
 /// `salesentry/SalesEntryLines`.
