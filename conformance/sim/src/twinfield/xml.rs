@@ -41,6 +41,9 @@ pub enum Node {
     Element(Element),
     /// Character data (text and CDATA are both kept as text).
     Text(String),
+    /// Markup already rendered (well-formed, escaped), written as it is: for answers of many
+    /// uniform rows (a browse), which as element trees would take several times their size.
+    Markup(String),
 }
 
 /// An XML element: local name, attributes in document order, children.
@@ -257,7 +260,7 @@ impl Element {
     pub fn elements(&self) -> impl Iterator<Item = &Element> {
         self.children.iter().filter_map(|n| match n {
             Node::Element(e) => Some(e),
-            Node::Text(_) => None,
+            Node::Text(_) | Node::Markup(_) => None,
         })
     }
 
@@ -265,7 +268,7 @@ impl Element {
     pub fn elements_mut(&mut self) -> impl Iterator<Item = &mut Element> {
         self.children.iter_mut().filter_map(|n| match n {
             Node::Element(e) => Some(e),
-            Node::Text(_) => None,
+            Node::Text(_) | Node::Markup(_) => None,
         })
     }
 
@@ -347,6 +350,7 @@ impl Element {
             match c {
                 Node::Element(e) => e.write_into(out),
                 Node::Text(t) => out.push_str(&escape_text(t)),
+                Node::Markup(m) => out.push_str(m),
             }
         }
         let _ = write!(out, "</{}>", self.name);

@@ -10,8 +10,9 @@ use rust_decimal::Decimal;
 
 use super::super::model::{Transaction, TransactionLine};
 use super::super::soap::Fault;
+use super::super::state::StoredTx;
 use super::super::state::{relation_type, Lang, Office};
-use super::super::xml::Element;
+use super::super::xml::{escape, escape_text, Element, Node};
 use super::render::{money, shown_match_status};
 use super::{annotate, fmt_date, Ctx, Step};
 
@@ -346,34 +347,7 @@ pub(super) fn browse(ctx: &Ctx<'_>, mut doc: Element) -> Result<Element, Fault> 
             {
                 continue;
             }
-            let mut tr = Element::new("tr");
-            for c in &visible {
-                let v = value_of(&r, &c.field);
-                let mut td = Element::text_el("td", &v)
-                    .with_attr("field", &c.field)
-                    .with_attr("hideforuser", "false")
-                    .with_attr("type", cell_type(&c.field));
-                if c.field == "fin.trs.line.matchstatus" {
-                    td.set_attr("name", status_name(ctx.lang, &v));
-                } else if cell_type(&c.field) == "Date" && v.len() == 8 {
-                    let name = format!(
-                        "{}/{}/{}",
-                        v.get(6..8).unwrap_or(""),
-                        v.get(4..6).unwrap_or(""),
-                        v.get(0..4).unwrap_or("")
-                    );
-                    td.set_attr("name", &name);
-                }
-                tr.push(td);
-            }
-            tr.push(
-                Element::new("key")
-                    .with_child(Element::text_el("office", &office.code))
-                    .with_child(Element::text_el("code", &stored.tx.code))
-                    .with_child(Element::text_el("number", &stored.tx.number))
-                    .with_child(Element::text_el("line", &line.id.to_string())),
-            );
-            rows.push(tr);
+            rows.push(render_row(ctx.lang, &visible, &r, office, stored, line));
         }
     }
     let total = rows.len().to_string();
@@ -384,7 +358,57 @@ pub(super) fn browse(ctx: &Ctx<'_>, mut doc: Element) -> Result<Element, Fault> 
         .with_attr("total", &total)
         .with_child(th);
     for r in rows {
-        out.push(r);
+        out.children.push(Node::Markup(r));
     }
     Ok(out)
+}
+
+/// One `<tr>` as text: a `<td>` per visible column (enum and date cells with their display
+/// `name`), then the `<key>`. Rendered directly rather than as elements, so that a browse of a
+/// million lines stays within memory.
+fn render_row(
+    lang: Lang,
+    visible: &[&Column],
+    r: &RowCtx<'_>,
+    office: &Office,
+    stored: &StoredTx,
+    line: &TransactionLine,
+) -> String {
+    use std::fmt::Write as _;
+    let mut tr = String::with_capacity(96 * (visible.len() + 2));
+    tr.push_str("<tr>");
+    for c in visible {
+        let v = value_of(r, &c.field);
+        let _ = write!(
+            tr,
+            r#"<td field="{}" hideforuser="false" type="{}""#,
+            escape(&c.field),
+            cell_type(&c.field)
+        );
+        if c.field == "fin.trs.line.matchstatus" {
+            let _ = write!(tr, r#" name="{}""#, escape(status_name(lang, &v)));
+        } else if cell_type(&c.field) == "Date" && v.len() == 8 {
+            let _ = write!(
+                tr,
+                r#" name="{}/{}/{}""#,
+                v.get(6..8).unwrap_or(""),
+                v.get(4..6).unwrap_or(""),
+                v.get(0..4).unwrap_or("")
+            );
+        }
+        if v.is_empty() {
+            tr.push_str(" />");
+        } else {
+            let _ = write!(tr, ">{}</td>", escape_text(&v));
+        }
+    }
+    let _ = write!(
+        tr,
+        "<key><office>{}</office><code>{}</code><number>{}</number><line>{}</line></key></tr>",
+        escape_text(&office.code),
+        escape_text(&stored.tx.code),
+        escape_text(&stored.tx.number),
+        line.id
+    );
+    tr
 }
