@@ -17,6 +17,7 @@ use grootboek_core::{
 use rust_decimal::Decimal;
 
 use super::browse::{columns_request, for_each_row, Column, Row};
+use super::transaction::line_vat_rate;
 use super::{parse_amount, parse_date, protocol};
 
 /// The browse code of general-ledger transaction lines.
@@ -174,17 +175,7 @@ pub fn document(
                 )))
             }
         };
-        let vat_rate = vat_code
-            .as_deref()
-            .and_then(rate_of)
-            .unwrap_or_else(|| {
-                if net.is_zero() {
-                    Decimal::ZERO
-                } else {
-                    (vat_amount * Decimal::ONE_HUNDRED / net).abs().round_dp(2)
-                }
-            })
-            .normalize();
+        let vat_rate = line_vat_rate(vat_code.as_deref(), rate_of, net, vat_amount);
         let written_line = &written.lines[index];
         lines.push(SalesLine {
             account: account_as_written(cell(row, "fin.trs.line.dim1", id)?, &written_line.account),

@@ -188,7 +188,7 @@ impl Row {
                     }
                     _ => p.skip_element()?,
                 },
-                RawEv::End => return Ok(row),
+                RawEv::End(_) => return Ok(row),
                 RawEv::Eof => return Err(protocol("a browse row is not closed")),
                 RawEv::Text(_) | RawEv::Ref(_) | RawEv::CData(_) => {}
             }

@@ -240,17 +240,7 @@ pub fn from_node(n: &Node, rate_of: &dyn Fn(&str) -> Option<Decimal>) -> Result<
                 .transpose()?
                 .unwrap_or_default();
         let vat_code = l.text_of("vatcode").map(str::to_string);
-        let vat_rate = vat_code
-            .as_deref()
-            .and_then(rate_of)
-            .unwrap_or_else(|| {
-                if net.is_zero() {
-                    Decimal::ZERO
-                } else {
-                    (vat_amount * Decimal::ONE_HUNDRED / net).abs().round_dp(2)
-                }
-            })
-            .normalize();
+        let vat_rate = line_vat_rate(vat_code.as_deref(), rate_of, net, vat_amount);
         let account = l.text_of("dim1").ok_or_else(|| {
             protocol(format!(
                 "transaction {id}: a detail line has no `dim1` (R04)"
@@ -299,6 +289,25 @@ pub fn from_node(n: &Node, rate_of: &dyn Fn(&str) -> Option<Decimal>) -> Result<
         document,
         status: n.attr("location").map(str::to_string),
     })
+}
+
+/// A read line's VAT percentage: its code's rate in the office (`rate_of`), else what its
+/// amounts imply (0 for a zero line).
+pub(crate) fn line_vat_rate(
+    code: Option<&str>,
+    rate_of: &dyn Fn(&str) -> Option<Decimal>,
+    net: Decimal,
+    vat_amount: Decimal,
+) -> Decimal {
+    code.and_then(rate_of)
+        .unwrap_or_else(|| {
+            if net.is_zero() {
+                Decimal::ZERO
+            } else {
+                (vat_amount * Decimal::ONE_HUNDRED / net).abs().round_dp(2)
+            }
+        })
+        .normalize()
 }
 
 /// The outcome of one transaction of a batch: its identity, or the vendor's refusal.

@@ -46,7 +46,7 @@ pub enum RawEv<'a> {
     /// An element starts (an empty element is followed by its [`RawEv::End`]).
     Start(quick_xml::events::BytesStart<'a>),
     /// An element ends.
-    End,
+    End(quick_xml::events::BytesEnd<'a>),
     /// Text, unresolved.
     Text(quick_xml::events::BytesText<'a>),
     /// A reference (`&amp;`, `&#233;`…) inside text.
@@ -131,45 +131,12 @@ impl<'a> Pull<'a> {
             return Ok(Some(ev));
         }
         loop {
-            let event = self
-                .reader
-                .read_event()
-                .map_err(|e| protocol(format!("malformed XML: {e}")))?;
-            let structural = match event {
-                Event::Text(t) => {
-                    let s = t
-                        .xml_content()
-                        .map_err(|e| protocol(format!("undecodable text: {e}")))?;
-                    self.text.push_str(&s);
-                    continue;
-                }
-                Event::CData(c) => {
-                    let s = c
-                        .decode()
-                        .map_err(|e| protocol(format!("undecodable CDATA: {e}")))?;
-                    self.text.push_str(&s);
-                    continue;
-                }
-                Event::GeneralRef(r) => {
-                    let name = r
-                        .decode()
-                        .map_err(|e| protocol(format!("undecodable reference: {e}")))?;
-                    self.text.push(resolve_ref(&name)?);
-                    continue;
-                }
-                Event::DocType(_) => {
-                    return Err(protocol(
-                        "the response carries a DOCTYPE (entity declarations are refused)",
-                    ))
-                }
-                Event::Start(s) => {
-                    self.depth += 1;
-                    if self.depth > MAX_DEPTH {
-                        return Err(protocol(format!(
-                            "the XML nests elements deeper than {MAX_DEPTH} levels, the limit \
-                             of this reader; the answer is refused"
-                        )));
-                    }
+            let raw = self.read_raw()?;
+            if append_text(&mut self.text, &raw)? {
+                continue;
+            }
+            let structural = match raw {
+                RawEv::Start(s) => {
                     let mut attrs = Vec::new();
                     for a in s.attributes() {
                         let a = a.map_err(|e| protocol(format!("malformed attribute: {e}")))?;
@@ -178,14 +145,8 @@ impl<'a> Pull<'a> {
                     }
                     Ev::Start(local(s.name().as_ref()), attrs)
                 }
-                Event::End(e) => {
-                    self.depth = self.depth.saturating_sub(1);
-                    Ev::End(local(e.name().as_ref()))
-                }
-                Event::Eof => {
-                    return Ok(self.flush_text());
-                }
-                // Declarations, comments and processing instructions carry nothing we read.
+                RawEv::End(e) => Ev::End(local(e.name().as_ref())),
+                RawEv::Eof => return Ok(self.flush_text()),
                 _ => continue,
             };
             if let Some(text) = self.flush_text() {
@@ -202,6 +163,12 @@ impl<'a> Pull<'a> {
     /// must hold no text or event back): for reading a record's fields without allocating.
     pub fn raw_event(&mut self) -> Result<RawEv<'a>> {
         debug_assert!(self.pending.is_none() && self.text.is_empty());
+        self.read_raw()
+    }
+
+    /// One event from the reader, guarded: nesting bounded (R05), `DOCTYPE` refused, nothing
+    /// returned for declarations, comments and processing instructions.
+    fn read_raw(&mut self) -> Result<RawEv<'a>> {
         loop {
             let event = self
                 .reader
@@ -218,9 +185,9 @@ impl<'a> Pull<'a> {
                     }
                     RawEv::Start(s)
                 }
-                Event::End(_) => {
+                Event::End(e) => {
                     self.depth = self.depth.saturating_sub(1);
-                    RawEv::End
+                    RawEv::End(e)
                 }
                 Event::Text(t) => RawEv::Text(t),
                 Event::GeneralRef(r) => RawEv::Ref(r),
@@ -231,6 +198,7 @@ impl<'a> Pull<'a> {
                     ))
                 }
                 Event::Eof => RawEv::Eof,
+                // Declarations, comments and processing instructions carry nothing we read.
                 _ => continue,
             });
         }
@@ -242,28 +210,14 @@ impl<'a> Pull<'a> {
         let mut text = String::new();
         let mut nested = 0usize;
         loop {
-            match self.raw_event()? {
-                RawEv::Text(t) if nested == 0 => {
-                    let s = t
-                        .xml_content()
-                        .map_err(|e| protocol(format!("undecodable text: {e}")))?;
-                    text.push_str(&s);
-                }
-                RawEv::CData(c) if nested == 0 => {
-                    let s = c
-                        .decode()
-                        .map_err(|e| protocol(format!("undecodable CDATA: {e}")))?;
-                    text.push_str(&s);
-                }
-                RawEv::Ref(r) if nested == 0 => {
-                    let name = r
-                        .decode()
-                        .map_err(|e| protocol(format!("undecodable reference: {e}")))?;
-                    text.push(resolve_ref(&name)?);
-                }
+            let raw = self.read_raw()?;
+            if nested == 0 && append_text(&mut text, &raw)? {
+                continue;
+            }
+            match raw {
                 RawEv::Start(_) => nested += 1,
-                RawEv::End if nested == 0 => break,
-                RawEv::End => nested -= 1,
+                RawEv::End(_) if nested == 0 => break,
+                RawEv::End(_) => nested -= 1,
                 RawEv::Eof => return Err(protocol("the XML document ends inside an element")),
                 _ => {}
             }
@@ -281,10 +235,10 @@ impl<'a> Pull<'a> {
     pub fn skip_element(&mut self) -> Result<()> {
         let mut nested = 0usize;
         loop {
-            match self.raw_event()? {
+            match self.read_raw()? {
                 RawEv::Start(_) => nested += 1,
-                RawEv::End if nested == 0 => return Ok(()),
-                RawEv::End => nested -= 1,
+                RawEv::End(_) if nested == 0 => return Ok(()),
+                RawEv::End(_) => nested -= 1,
                 RawEv::Eof => return Err(protocol("the XML document ends inside an element")),
                 _ => {}
             }
@@ -336,6 +290,33 @@ impl<'a> Pull<'a> {
             }
         }
     }
+}
+
+/// Append the text of a text, CDATA or reference event to `out` (a reference resolved under the
+/// entity policy); `false` for any other event.
+fn append_text(out: &mut String, ev: &RawEv<'_>) -> Result<bool> {
+    match ev {
+        RawEv::Text(t) => {
+            let s = t
+                .xml_content()
+                .map_err(|e| protocol(format!("undecodable text: {e}")))?;
+            out.push_str(&s);
+        }
+        RawEv::CData(c) => {
+            let s = c
+                .decode()
+                .map_err(|e| protocol(format!("undecodable CDATA: {e}")))?;
+            out.push_str(&s);
+        }
+        RawEv::Ref(r) => {
+            let name = r
+                .decode()
+                .map_err(|e| protocol(format!("undecodable reference: {e}")))?;
+            out.push(resolve_ref(&name)?);
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 pub(crate) fn unescape_attr(raw: std::borrow::Cow<'_, str>) -> Result<String> {
