@@ -379,7 +379,13 @@ impl HttpClient {
         if response.content_length().is_some_and(|n| n > cap as u64) {
             return Err(too_large(status));
         }
-        let mut body = Vec::new();
+        // Sized once from the announced length (at most the cap), so a large answer is not
+        // copied through doubling buffers on its way in.
+        let announced = response
+            .content_length()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0);
+        let mut body = Vec::with_capacity(announced.min(cap));
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
