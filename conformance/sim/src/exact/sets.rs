@@ -249,7 +249,7 @@ pub const GL_ACCOUNTS: SetInfo = SetInfo {
     // The rest of Exact's `GLAccount` properties (its REST reference page, as
     // picqer/exact-php-client `src/Picqer/Financials/Exact/GLAccount.php` lists them).
     documented: &[
-        "AssimildatedVATBox",
+        "AssimilatedVATBox",
         "BelcotaxType",
         "Compress",
         "Costcenter",
@@ -473,7 +473,39 @@ pub const SALES_ENTRY_LINES: SetInfo = SetInfo {
     ],
     navs: &[],
     topic: None,
-    documented: &[],
+    // The rest of Exact's `SalesEntryLine` properties, as tim-online/go-exactonline lists them in
+    // `salesentry/sales_entries_get.go` (struct `SalesEntryLine`).
+    documented: &[
+        "Asset",
+        "AssetDescription",
+        "CostCenter",
+        "CostCenterDescription",
+        "CostUnit",
+        "CostUnitDescription",
+        "ExtraDutyAmountFC",
+        "ExtraDutyPercentage",
+        "From",
+        "IntraStatArea",
+        "IntraStatCountry",
+        "IntraStatDeliveryTerm",
+        "IntraStatTransactionA",
+        "IntraStatTransportMethod",
+        "Notes",
+        "Project",
+        "ProjectDescription",
+        "SerialNumber",
+        "StatisticalNetWeight",
+        "StatisticalNumber",
+        "StatisticalQuantity",
+        "StatisticalValue",
+        "Subscription",
+        "SubscriptionDescription",
+        "TaxSchedule",
+        "To",
+        "TrackingNumber",
+        "TrackingNumberDescription",
+        "Type",
+    ],
 };
 
 /// `financialtransaction/BankEntries`.
@@ -498,7 +530,15 @@ pub const BANK_ENTRIES: SetInfo = SetInfo {
     ],
     navs: &["BankEntryLines"],
     topic: Some("FinancialTransactions"),
-    documented: &[],
+    // The rest of Exact's `BankEntry` properties, as tim-online/go-exactonline lists them in
+    // `financialtransaction/financialtransaction.go` (struct `BankEntry`).
+    documented: &[
+        "BankStatementDocument",
+        "BankStatementDocumentNumber",
+        "BankStatementDocumentSubject",
+        "ClosingBalanceFC",
+        "OpeningBalanceFC",
+    ],
 };
 
 /// `financialtransaction/BankEntryLines`.
@@ -526,7 +566,39 @@ pub const BANK_ENTRY_LINES: SetInfo = SetInfo {
     ],
     navs: &[],
     topic: None,
-    documented: &[],
+    // The rest of Exact's `BankEntryLine` properties, as tim-online/go-exactonline lists them in
+    // `financialtransaction/financialtransaction.go` (struct `BankEntryLine`).
+    documented: &[
+        "AmountVATFC",
+        "Asset",
+        "AssetCode",
+        "AssetDescription",
+        "CostCenter",
+        "CostCenterDescription",
+        "CostUnit",
+        "CostUnitDescription",
+        "Created",
+        "Creator",
+        "CreatorFullName",
+        "Document",
+        "DocumentNumber",
+        "DocumentSubject",
+        "ExchangeRate",
+        "GLAccountDescription",
+        "Modified",
+        "Modifier",
+        "ModifierFullName",
+        "Notes",
+        "OffsetID",
+        "Project",
+        "ProjectCode",
+        "ProjectDescription",
+        "Quantity",
+        "VATCode",
+        "VATCodeDescription",
+        "VATPercentage",
+        "VATType",
+    ],
 };
 
 /// `read/financial/ReceivablesList`.
@@ -583,7 +655,38 @@ pub const SUBSCRIPTIONS: SetInfo = SetInfo {
     ],
     navs: &[],
     topic: Some("Subscriptions"),
-    documented: &[],
+    // The rest of Exact's `Subscription` properties, as picqer/exact-php-client lists them in
+    // `src/Picqer/Financials/Exact/Subscription.php`.
+    documented: &[
+        "BlockEntry",
+        "Classification",
+        "ClassificationCode",
+        "ClassificationDescription",
+        "Creator",
+        "CreatorFullName",
+        "CustomerPONumber",
+        "InvoiceDay",
+        "InvoicedTo",
+        "InvoiceToContactPerson",
+        "InvoiceToContactPersonFullName",
+        "InvoiceToName",
+        "InvoicingStartDate",
+        "Modifier",
+        "ModifierFullName",
+        "Notes",
+        "OrderedByContactPerson",
+        "OrderedByContactPersonFullName",
+        "PaymentCondition",
+        "PaymentConditionDescription",
+        "Printed",
+        "Project",
+        "ReasonCancelled",
+        "ReasonCancelledCode",
+        "ReasonCancelledDescription",
+        "SubscriptionType",
+        "SubscriptionTypeCode",
+        "SubscriptionTypeDescription",
+    ],
 };
 
 /// `webhooks/WebhookSubscriptions`.
@@ -605,7 +708,9 @@ pub const WEBHOOK_SUBSCRIPTIONS: SetInfo = SetInfo {
     ],
     navs: &[],
     topic: None,
-    documented: &[],
+    // The rest of Exact's `WebhookSubscription` properties, as picqer/exact-php-client lists them in
+    // `src/Picqer/Financials/Exact/WebhookSubscription.php`.
+    documented: &["IsInstant", "UserID"],
 };
 
 /// `system/Divisions`.
@@ -617,7 +722,27 @@ pub const DIVISIONS: SetInfo = SetInfo {
     fields: &["Code", "Country", "Currency", "Current", "Description"],
     navs: &[],
     topic: None,
-    documented: &[],
+    // The rest of Exact's `Division` properties, as tim-online/go-exactonline lists them in
+    // `system/divisions.go` (struct `DivisionsUser`).
+    documented: &[
+        "AddressLine1",
+        "AddressLine2",
+        "AddressLine3",
+        "ChamberOfCommerceNumber",
+        "City",
+        "Created",
+        "Customer",
+        "CustomerCode",
+        "CustomerName",
+        "Email",
+        "Hid",
+        "IsMainDivision",
+        "Modified",
+        "Phone",
+        "Postcode",
+        "State",
+        "Status",
+    ],
 };
 
 /// `hrm/Divisions`: the smaller HRM model of the divisions of the company that is open
@@ -631,7 +756,33 @@ pub const HRM_DIVISIONS: SetInfo = SetInfo {
     fields: &["Code", "Country", "Currency", "Description", "Main"],
     navs: &[],
     topic: None,
-    documented: &[],
+    // The rest of Exact's `Division` properties, as picqer/exact-php-client lists them in
+    // `src/Picqer/Financials/Exact/Division.php`.
+    documented: &[
+        "ArchiveDate",
+        "BlockingStatus",
+        "CountryDescription",
+        "Created",
+        "Creator",
+        "CreatorFullName",
+        "CurrencyDescription",
+        "Customer",
+        "CustomerCode",
+        "CustomerName",
+        "HID",
+        "Modified",
+        "Modifier",
+        "ModifierFullName",
+        "OBNumber",
+        "SiretNumber",
+        "StartDate",
+        "Status",
+        "TaxOfficeNumber",
+        "TaxReferenceNumber",
+        "TemplateCode",
+        "VATNumber",
+        "Website",
+    ],
 };
 
 /// Every set, for lookups.
