@@ -13,7 +13,7 @@ use grootboek_core::verify::verify_document;
 use grootboek_core::write::{DocumentBackend, DocumentWriting};
 use grootboek_core::{
     DimensionKind, DocumentKind, DocumentPatch, EntryId, Error, ErrorKind, PostedDocument, Result,
-    SalesDocument, Vendor, WriteOutcome,
+    SalesDocument, VatCode, Vendor, WriteOutcome,
 };
 
 use super::{lock, TwinfieldLedger, READ, WRITE};
@@ -53,12 +53,7 @@ impl TwinfieldLedger {
         if let Some(e) = result_error(&doc, "read_transaction") {
             return Err(e.with_entry(id.clone()));
         }
-        let rate_of = |c: &str| {
-            codes
-                .as_ref()
-                .and_then(|cs| cs.iter().find(|v| v.code.eq_ignore_ascii_case(c)))
-                .map(|v| v.rate)
-        };
+        let rate_of = |c: &str| rate_in(codes.as_deref().map(Vec::as_slice), c);
         txmap::from_node(&doc, &rate_of)
     }
 
@@ -389,12 +384,7 @@ impl TwinfieldLedger {
             ));
         };
         let codes = self.office_vat_codes(office_code).await.ok();
-        let rate_of = |c: &str| {
-            codes
-                .as_ref()
-                .and_then(|cs| cs.iter().find(|v| v.code.eq_ignore_ascii_case(c)))
-                .map(|v| v.rate)
-        };
+        let rate_of = |c: &str| rate_in(codes.as_deref().map(Vec::as_slice), c);
         let xml = self
             .t
             .process_xml(
@@ -650,4 +640,13 @@ fn clone_error(e: &Error) -> Error {
         out = out.with_vendor_error(ve.clone());
     }
     out
+}
+
+/// The percentage of VAT code `code` among an office's codes (matched without regard to case),
+/// when the codes could be read and hold it.
+fn rate_in(codes: Option<&[VatCode]>, code: &str) -> Option<rust_decimal::Decimal> {
+    codes?
+        .iter()
+        .find(|v| v.code.eq_ignore_ascii_case(code))
+        .map(|v| v.rate)
 }
